@@ -1,0 +1,3 @@
+export * from './create-database';
+export * from './database-options';
+export * from './server-info';

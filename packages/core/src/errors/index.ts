@@ -1,0 +1,2 @@
+export * from './migration-errors';
+export * from './safemig-error';

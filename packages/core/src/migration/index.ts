@@ -1,0 +1,5 @@
+export * from './migration-source';
+export * from './migration-step';
+export * from './migration-table';
+export * from './migrator';
+export * from './named-lock';

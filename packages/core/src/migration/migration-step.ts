@@ -1,0 +1,170 @@
+import type { Kysely } from 'kysely';
+import {
+  addColumn,
+  addIndex,
+  columnExists,
+  createTrigger,
+  dropColumnIfExists,
+  dropForeignKeyIfExists,
+  dropIndexIfExists,
+  dropTableIfExists,
+  foreignKeyExists,
+  indexExists,
+  removeTrigger,
+  tableExists,
+  triggerExists,
+  type AddColumnOptions,
+  type AddIndexOptions,
+  type IndexColumn,
+  type TriggerDefinition,
+} from '../schema';
+import { SILENT_LOGGER, type Logger } from '../logging';
+
+/** Marks MigrationStep subclasses across copies of this package (instanceof fails between copies). */
+export const MIGRATION_STEP_BRAND = Symbol.for('safemig.MigrationStep');
+
+/** Descriptive metadata of a step. The rollout plan adds phase, release and dependencies here. */
+export interface MigrationMetadata {
+  /** One sentence for `status()` and the plan. */
+  readonly description?: string;
+}
+
+/** What the Migrator hands a step while it runs it. */
+export interface MigrationStepContext {
+  readonly logger: Logger;
+  /** Whether blue-green triggers are created (see {@link createTrigger}). */
+  readonly blueGreen: boolean | undefined;
+}
+
+const contexts = new WeakMap<MigrationStep, MigrationStepContext>();
+
+/** @internal The Migrator binds its logger and blue-green setting to a step before running it. */
+export function bindStepContext(step: MigrationStep, context: MigrationStepContext): void {
+  contexts.set(step, context);
+}
+
+/**
+ * One migration, in Shopware's shape: a class named `Migration<timestamp><WhatItDoes>` with no constructor
+ * arguments.
+ *
+ * - `update()` is the expand step: backward-compatible changes only, safe while release N-1 still runs.
+ * - `updateDestructive()` is the contract step, run later (`migrateDestructive`), only after `update()` ran.
+ *
+ * Both must be safe to run again after a failure half-way: use the helpers, which check information_schema first.
+ *
+ * ### Examples
+ * ```ts
+ * export class Migration1700000100AddStatus extends MigrationStep {
+ *   getCreationTimestamp() {
+ *     return 1700000100;
+ *   }
+ *   async update(db: Kysely<any>) {
+ *     await this.addColumn(db, 'external_order', 'status', 'VARCHAR(32)', { nullable: true });
+ *   }
+ * }
+ * ```
+ */
+export abstract class MigrationStep {
+  static readonly [MIGRATION_STEP_BRAND] = true;
+
+  /** Unix timestamp that orders the step; must equal the digits in the class name. */
+  abstract getCreationTimestamp(): number;
+
+  /** The non-destructive part. Must be idempotent. */
+  abstract update(db: Kysely<any>): Promise<void>;
+
+  /** The destructive part, run in a later release. Must be idempotent. Does nothing unless overridden. */
+  async updateDestructive(_db: Kysely<any>): Promise<void> {
+    // A step without destructive work is complete once update() ran.
+  }
+
+  /** Metadata shown by `status()` and the plan. */
+  getMetadata(): MigrationMetadata {
+    return {};
+  }
+
+  /** The logger of the Migrator that runs this step (silent outside a run). */
+  protected get logger(): Logger {
+    return contexts.get(this)?.logger ?? SILENT_LOGGER;
+  }
+
+  protected tableExists(db: Kysely<any>, table: string): Promise<boolean> {
+    return tableExists(db, table);
+  }
+
+  protected columnExists(db: Kysely<any>, table: string, column: string): Promise<boolean> {
+    return columnExists(db, table, column);
+  }
+
+  protected indexExists(db: Kysely<any>, table: string, index: string): Promise<boolean> {
+    return indexExists(db, table, index);
+  }
+
+  protected foreignKeyExists(db: Kysely<any>, table: string, foreignKey: string): Promise<boolean> {
+    return foreignKeyExists(db, table, foreignKey);
+  }
+
+  protected triggerExists(db: Kysely<any>, trigger: string): Promise<boolean> {
+    return triggerExists(db, trigger);
+  }
+
+  protected addColumn(
+    db: Kysely<any>,
+    table: string,
+    column: string,
+    type: string,
+    options?: AddColumnOptions,
+  ): Promise<boolean> {
+    return addColumn(db, table, column, type, options);
+  }
+
+  protected addIndex(
+    db: Kysely<any>,
+    table: string,
+    index: string,
+    columns: readonly IndexColumn[],
+    options?: AddIndexOptions,
+  ): Promise<boolean> {
+    return addIndex(db, table, index, columns, options);
+  }
+
+  protected dropColumnIfExists(db: Kysely<any>, table: string, column: string): Promise<boolean> {
+    return dropColumnIfExists(db, table, column);
+  }
+
+  protected dropIndexIfExists(db: Kysely<any>, table: string, index: string): Promise<boolean> {
+    return dropIndexIfExists(db, table, index);
+  }
+
+  protected dropForeignKeyIfExists(db: Kysely<any>, table: string, foreignKey: string): Promise<boolean> {
+    return dropForeignKeyIfExists(db, table, foreignKey);
+  }
+
+  protected dropTableIfExists(db: Kysely<any>, table: string): Promise<boolean> {
+    return dropTableIfExists(db, table);
+  }
+
+  /** Creates the trigger only for blue-green deployments (the Migrator's `blueGreen`, else `BLUE_GREEN_DEPLOYMENT`). */
+  protected createTrigger(db: Kysely<any>, trigger: TriggerDefinition): Promise<boolean> {
+    const blueGreen = contexts.get(this)?.blueGreen;
+    return createTrigger(db, trigger, blueGreen === undefined ? {} : { blueGreen });
+  }
+
+  protected removeTrigger(db: Kysely<any>, trigger: string): Promise<boolean> {
+    return removeTrigger(db, trigger);
+  }
+}
+
+/** A concrete MigrationStep class, constructible without arguments. */
+export type MigrationStepClass = (new () => MigrationStep) & { readonly name: string };
+
+/** Whether a value is a concrete MigrationStep subclass (works across duplicate copies of @safemig/core). */
+export function isMigrationStepClass(value: unknown): value is MigrationStepClass {
+  if (typeof value !== 'function') return false;
+  const prototype = value.prototype as Partial<MigrationStep> | undefined;
+  return (
+    (value as unknown as Record<symbol, unknown>)[MIGRATION_STEP_BRAND] === true &&
+    typeof prototype?.getCreationTimestamp === 'function' &&
+    typeof prototype.update === 'function'
+  );
+}

@@ -1,0 +1,2 @@
+export * from './information-schema';
+export * from './schema-helpers';
