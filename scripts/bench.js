@@ -23,5 +23,8 @@ if (benches.length === 0) {
 }
 for (const name of benches) {
   console.log(`\n## ${name}\n`);
-  execFileSync(process.execPath, ['--expose-gc', join(root, 'bench', 'dist', `${name}.bench.js`)], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, ['--expose-gc', join(root, 'bench', 'dist', `${name}.bench.js`)], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { createDatabase, DEFAULT_DATABASE_URL, parseDatabaseConfig, quoteIdentifier, type DatabaseConfig } from '@safemig/core';
+import {
+  createDatabase,
+  DEFAULT_DATABASE_URL,
+  parseDatabaseConfig,
+  quoteIdentifier,
+  type DatabaseConfig,
+} from '@safemig/core';
 
 /**
  * A throwaway schema on the configured server for one test file of @safemig/core (which cannot use the testkit,
@@ -16,10 +22,14 @@ export interface TestSchema {
 }
 
 export async function createTestSchema(): Promise<TestSchema> {
-  const server = parseDatabaseConfig(process.env.SAFEMIG_TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
+  const server = parseDatabaseConfig(
+    process.env.SAFEMIG_TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+  );
   const name = `safemig_test_${randomBytes(6).toString('hex')}`;
   const admin = createDatabase(server.withDatabase(undefined));
-  await sql`CREATE DATABASE ${sql.raw(quoteIdentifier(name))} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`.execute(admin);
+  await sql`CREATE DATABASE ${sql.raw(quoteIdentifier(name))} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`.execute(
+    admin,
+  );
   const config = server.withDatabase(name);
   const pools: Kysely<any>[] = [];
   const connect = () => {

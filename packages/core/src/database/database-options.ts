@@ -18,7 +18,8 @@ const optionsSchema = z
   .strict();
 
 /** Connection options. Either these fields or a `url` (`mysql://user:password@host:port/database`). */
-export type DatabaseOptions = z.input<typeof optionsSchema> | { readonly url: string; readonly connectionLimit?: number };
+export type DatabaseOptions =
+  z.input<typeof optionsSchema> | { readonly url: string; readonly connectionLimit?: number };
 
 /**
  * Validated connection settings. The password is kept out of `toString()`, `JSON.stringify()` and `util.inspect()`,
@@ -65,7 +66,8 @@ export function parseDatabaseConfig(input: string | DatabaseOptions): DatabaseCo
 
 /** Replaces the password of a mysql:// URL with `***`; leaves other text unchanged. */
 export function redactUrl(text: string): string {
-  return text.replace(/((?:mysql|mariadb):\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
+  // Greedy up to the last @ before the path, so a password containing a raw @ is hidden whole.
+  return text.replace(/((?:mysql|mariadb):\/\/[^:/@\s]*:)[^\s/]*@/gi, '$1***@');
 }
 
 function fieldsFromUrl(url: string, rest: object): Record<string, unknown> {
@@ -73,9 +75,11 @@ function fieldsFromUrl(url: string, rest: object): Record<string, unknown> {
   try {
     parsed = new URL(url);
   } catch {
-    throw new InvalidConfigError('database URL', [
-      { path: 'url', message: `${JSON.stringify(redactUrl(url))} is not a URL` },
-    ], 'Write it as mysql://user:password@host:port/database.');
+    throw new InvalidConfigError(
+      'database URL',
+      [{ path: 'url', message: `${JSON.stringify(redactUrl(url))} is not a URL` }],
+      'Write it as mysql://user:password@host:port/database.',
+    );
   }
   if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') {
     throw new InvalidConfigError('database URL', [
@@ -116,8 +120,7 @@ function makeConfig(options: ParsedOptions): DatabaseConfig {
     redactedUrl,
     password: undefined,
     withDatabase: (database) => makeConfig({ ...options, database }),
-    toUrl: () =>
-      `mysql://${user}${password ? `:${encodeURIComponent(password)}` : ''}@${host}:${options.port}${path}`,
+    toUrl: () => `mysql://${user}${password ? `:${encodeURIComponent(password)}` : ''}@${host}:${options.port}${path}`,
   };
   // The password is readable as a property but not enumerable, so JSON.stringify and inspect skip it.
   Object.defineProperty(config, 'password', { value: password, enumerable: false });

@@ -44,8 +44,7 @@ export function getServerInfo(db: Kysely<any>): Promise<ServerInfo> {
 export function describeServer(version: string): ServerInfo {
   const flavor: ServerFlavor = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
   const [major = 0, minor = 0, patch = 0] = (version.match(/^(\d+)\.(\d+)\.(\d+)/) ?? []).slice(1).map(Number);
-  const atLeast = (a: number, b: number, c: number) =>
-    major !== a ? major > a : minor !== b ? minor > b : patch >= c;
+  const atLeast = (a: number, b: number, c: number) => (major !== a ? major > a : minor !== b ? minor > b : patch >= c);
   // MySQL renamed the SHOW SLAVE STATUS columns in 8.0.22; MariaDB accepts SHOW REPLICA STATUS since 10.5.1 but keeps
   // the Slave_* / Seconds_Behind_Master column names.
   const mysqlNewNames = flavor === 'mysql' && atLeast(8, 0, 22);
@@ -57,7 +56,8 @@ export function describeServer(version: string): ServerInfo {
     patch,
     supportsInstantAddColumn: flavor === 'mariadb' ? atLeast(10, 3, 2) : atLeast(8, 0, 12),
     replicaStatus: {
-      statement: mysqlNewNames || (flavor === 'mariadb' && atLeast(10, 5, 1)) ? 'SHOW REPLICA STATUS' : 'SHOW SLAVE STATUS',
+      statement:
+        mysqlNewNames || (flavor === 'mariadb' && atLeast(10, 5, 1)) ? 'SHOW REPLICA STATUS' : 'SHOW SLAVE STATUS',
       lagColumn: mysqlNewNames ? 'Seconds_Behind_Source' : 'Seconds_Behind_Master',
       ioRunningColumn: mysqlNewNames ? 'Replica_IO_Running' : 'Slave_IO_Running',
       sqlRunningColumn: mysqlNewNames ? 'Replica_SQL_Running' : 'Slave_SQL_Running',

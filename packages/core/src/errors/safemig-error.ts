@@ -40,7 +40,10 @@ export class SafemigError extends Error {
   readonly hint: string | undefined;
 
   constructor(code: SafemigErrorCode, message: string, options: SafemigErrorOptions = {}) {
-    super(options.hint ? `${message}\n${options.hint}` : message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      options.hint ? `${message}\n${options.hint}` : message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = new.target.name;
     this.code = code;
     this.hint = options.hint;

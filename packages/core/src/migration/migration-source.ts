@@ -58,7 +58,10 @@ export class MigrationSource {
       if (other) {
         throw new MigrationSourceError(
           `${migration.name} and ${other.name}${other.file ? ` (${other.file})` : ''} share the creation timestamp ${migration.timestamp}.`,
-          { file: migration.file, hint: 'Every migration needs its own timestamp: give the newer one a later timestamp.' },
+          {
+            file: migration.file,
+            hint: 'Every migration needs its own timestamp: give the newer one a later timestamp.',
+          },
         );
       }
       byTimestamp.set(migration.timestamp, migration);
@@ -86,7 +89,10 @@ export class MigrationSource {
     try {
       entries = readdirSync(dir);
     } catch (error) {
-      throw new MigrationSourceError(`cannot read the migration directory: ${(error as Error).message}`, { file: dir, cause: error });
+      throw new MigrationSourceError(`cannot read the migration directory: ${(error as Error).message}`, {
+        file: dir,
+        cause: error,
+      });
     }
     const chosen = new Map<string, string>();
     for (const entry of entries.sort()) {
@@ -109,7 +115,9 @@ export class MigrationSource {
       if (chosen.has(name) && isJs && typescript) continue;
       chosen.set(name, join(dir, entry));
     }
-    const migrations = [...chosen.entries()].map(([name, file]) => load(stepClassOf(file, name), file, options.namespace));
+    const migrations = [...chosen.entries()].map(([name, file]) =>
+      load(stepClassOf(file, name), file, options.namespace),
+    );
     return new MigrationSource(migrations, options.namespace);
   }
 
@@ -136,10 +144,13 @@ function stepClassOf(file: string, expectedName: string): MigrationStepClass {
     });
   }
   if (unique.length > 1) {
-    throw new MigrationSourceError(`exports ${unique.length} MigrationStep classes (${unique.map((c) => c.name).join(', ')}).`, {
-      file,
-      hint: 'Put each migration in its own file named after its class.',
-    });
+    throw new MigrationSourceError(
+      `exports ${unique.length} MigrationStep classes (${unique.map((c) => c.name).join(', ')}).`,
+      {
+        file,
+        hint: 'Put each migration in its own file named after its class.',
+      },
+    );
   }
   const stepClass = unique[0]!;
   if (stepClass.name !== expectedName) {
@@ -153,7 +164,10 @@ function stepClassOf(file: string, expectedName: string): MigrationStepClass {
 
 function load(stepClass: MigrationStepClass, file: string | undefined, namespace: string | undefined): LoadedMigration {
   if (!isMigrationStepClass(stepClass)) {
-    throw new MigrationSourceError(`${String((stepClass as { name?: unknown })?.name ?? stepClass)} is not a MigrationStep class.`, { file });
+    throw new MigrationSourceError(
+      `${String((stepClass as { name?: unknown })?.name ?? stepClass)} is not a MigrationStep class.`,
+      { file },
+    );
   }
   const name = stepClass.name;
   const match = MIGRATION_NAME_PATTERN.exec(name);
@@ -166,7 +180,10 @@ function load(stepClass: MigrationStepClass, file: string | undefined, namespace
   const step = new stepClass();
   const timestamp = step.getCreationTimestamp();
   if (!Number.isInteger(timestamp) || timestamp <= 0 || timestamp > MAX_TIMESTAMP) {
-    throw new MigrationSourceError(`${name}.getCreationTimestamp() returned ${timestamp}, which is not a positive INT.`, { file });
+    throw new MigrationSourceError(
+      `${name}.getCreationTimestamp() returned ${timestamp}, which is not a positive INT.`,
+      { file },
+    );
   }
   if (Number(match[1]) !== timestamp) {
     throw new MigrationSourceError(
@@ -183,6 +200,5 @@ function load(stepClass: MigrationStepClass, file: string | undefined, namespace
 
 function canLoadTypeScript(): boolean {
   // jest transforms .ts itself; ts-node and similar loaders register a require hook for .ts.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return process.env.JEST_WORKER_ID !== undefined || require.extensions['.ts'] !== undefined;
 }

@@ -31,7 +31,11 @@ export async function ensureMigrationTable(db: Kysely<any>, table: string): Prom
 }
 
 /** Registers discovered steps; rows that exist keep their timestamps (INSERT IGNORE, as Shopware's sync). */
-export async function syncMigrationTable(db: Kysely<any>, table: string, migrations: readonly LoadedMigration[]): Promise<void> {
+export async function syncMigrationTable(
+  db: Kysely<any>,
+  table: string,
+  migrations: readonly LoadedMigration[],
+): Promise<void> {
   if (migrations.length === 0) return;
   const values = migrations.map((migration) => sql`(${migration.className}, ${migration.timestamp})`);
   await sql`INSERT IGNORE INTO ${id(table)} (\`class\`, \`creation_timestamp\`) VALUES ${sql.join(values)}`.execute(db);
@@ -39,7 +43,10 @@ export async function syncMigrationTable(db: Kysely<any>, table: string, migrati
 
 /** The rows of the given steps (or all rows), keyed by class. An absent table reads as no rows. */
 export async function readMigrationRows(db: Kysely<any>, table: string): Promise<Map<string, MigrationRow>> {
-  const exists = await sql`SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${table}`.execute(db);
+  const exists =
+    await sql`SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${table}`.execute(
+      db,
+    );
   if (exists.rows.length === 0) return new Map();
   const result = await sql<{
     class: string;
@@ -47,7 +54,9 @@ export async function readMigrationRows(db: Kysely<any>, table: string): Promise
     update: Date | null;
     update_destructive: Date | null;
     message: string | null;
-  }>`SELECT \`class\`, \`creation_timestamp\`, \`update\`, \`update_destructive\`, \`message\` FROM ${id(table)}`.execute(db);
+  }>`SELECT \`class\`, \`creation_timestamp\`, \`update\`, \`update_destructive\`, \`message\` FROM ${id(table)}`.execute(
+    db,
+  );
   return new Map(
     result.rows.map((row) => [
       row.class,
@@ -63,9 +72,16 @@ export async function readMigrationRows(db: Kysely<any>, table: string): Promise
 }
 
 /** Marks a phase as done and clears the message of an earlier failed attempt. */
-export async function markExecuted(db: Kysely<any>, table: string, className: string, destructive: boolean): Promise<void> {
+export async function markExecuted(
+  db: Kysely<any>,
+  table: string,
+  className: string,
+  destructive: boolean,
+): Promise<void> {
   const column = id(destructive ? 'update_destructive' : 'update');
-  await sql`UPDATE ${id(table)} SET ${column} = CURRENT_TIMESTAMP(6), \`message\` = NULL WHERE \`class\` = ${className}`.execute(db);
+  await sql`UPDATE ${id(table)} SET ${column} = CURRENT_TIMESTAMP(6), \`message\` = NULL WHERE \`class\` = ${className}`.execute(
+    db,
+  );
 }
 
 /** Stores the error of a failed attempt; the phase column stays NULL so the next run retries. */

@@ -70,7 +70,13 @@ export interface MigrationRunResult {
 
 export type MigrationProgressEvent =
   | { readonly type: 'run:start'; readonly mode: MigrationMode; readonly total: number }
-  | { readonly type: 'step:start'; readonly mode: MigrationMode; readonly className: string; readonly index: number; readonly total: number }
+  | {
+      readonly type: 'step:start';
+      readonly mode: MigrationMode;
+      readonly className: string;
+      readonly index: number;
+      readonly total: number;
+    }
   | {
       readonly type: 'step:done';
       readonly mode: MigrationMode;
@@ -79,7 +85,12 @@ export type MigrationProgressEvent =
       readonly total: number;
       readonly durationMs: number;
     }
-  | { readonly type: 'step:failed'; readonly mode: MigrationMode; readonly className: string; readonly error: MigrationFailedError }
+  | {
+      readonly type: 'step:failed';
+      readonly mode: MigrationMode;
+      readonly className: string;
+      readonly error: MigrationFailedError;
+    }
   | { readonly type: 'run:done'; readonly mode: MigrationMode; readonly executed: number; readonly durationMs: number };
 
 const propsSchema = z.object({
@@ -173,7 +184,10 @@ export class Migrator extends EventEmitter<{ progress: [MigrationProgressEvent] 
       const capped = due.filter((migration) => until === undefined || migration.timestamp <= until);
       const selected = limit ? capped.slice(0, limit) : capped;
       this.#emit({ type: 'run:start', mode, total: selected.length });
-      this.#logger.info({ mode, total: selected.length, until, limit }, `safemig: ${selected.length} step(s) to run (${mode})`);
+      this.#logger.info(
+        { mode, total: selected.length, until, limit },
+        `safemig: ${selected.length} step(s) to run (${mode})`,
+      );
       const executed: ExecutedStep[] = [];
       for (const [index, migration] of selected.entries()) {
         executed.push(await this.#execute(connection, migration, mode, index, selected.length));

@@ -28,13 +28,19 @@ export async function withNamedLock<T>(
   timeoutSeconds: number,
   work: () => Promise<T>,
 ): Promise<T> {
-  const acquired = await sql<{ acquired: number | null }>`SELECT GET_LOCK(${name}, ${timeoutSeconds}) AS acquired`.execute(
-    connection,
-  );
+  const acquired = await sql<{
+    acquired: number | null;
+  }>`SELECT GET_LOCK(${name}, ${timeoutSeconds}) AS acquired`.execute(connection);
   if (Number(acquired.rows[0]?.acquired) !== 1) {
-    const holder = await sql<{ holder: number | string | null }>`SELECT IS_USED_LOCK(${name}) AS holder`.execute(connection);
+    const holder = await sql<{ holder: number | string | null }>`SELECT IS_USED_LOCK(${name}) AS holder`.execute(
+      connection,
+    );
     const holderId = holder.rows[0]?.holder;
-    throw new MigrationLockedError(name, timeoutSeconds, holderId === null || holderId === undefined ? undefined : Number(holderId));
+    throw new MigrationLockedError(
+      name,
+      timeoutSeconds,
+      holderId === null || holderId === undefined ? undefined : Number(holderId),
+    );
   }
   try {
     return await work();

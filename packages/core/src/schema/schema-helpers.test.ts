@@ -41,7 +41,9 @@ describe('existence checks', () => {
   });
 
   it('refuse identifiers that could escape their quotes before any SQL runs', async () => {
-    await expect(tableExists(schema.db, 'x`; DROP TABLE external_order; --')).rejects.toBeInstanceOf(InvalidIdentifierError);
+    await expect(tableExists(schema.db, 'x`; DROP TABLE external_order; --')).rejects.toBeInstanceOf(
+      InvalidIdentifierError,
+    );
     await expect(columnExists(schema.db, 'external_order', "a' OR '1'='1")).rejects.toThrow(/Invalid identifier/);
     expect(await tableExists(schema.db, 'external_order')).toBe(true);
   });
@@ -50,15 +52,23 @@ describe('existence checks', () => {
 describe('addColumn', () => {
   it('returns true when it adds the column and false on the second run', async () => {
     const { db } = schema;
-    expect(await addColumn(db, 'external_order', 'status', 'VARCHAR(32)', { nullable: true, after: 'legacy_status' })).toBe(true);
-    expect(await addColumn(db, 'external_order', 'status', 'VARCHAR(32)', { nullable: true, after: 'legacy_status' })).toBe(false);
+    expect(
+      await addColumn(db, 'external_order', 'status', 'VARCHAR(32)', { nullable: true, after: 'legacy_status' }),
+    ).toBe(true);
+    expect(
+      await addColumn(db, 'external_order', 'status', 'VARCHAR(32)', { nullable: true, after: 'legacy_status' }),
+    ).toBe(false);
     expect(await columnExists(db, 'external_order', 'status')).toBe(true);
   });
 
   it('binds a default value as a parameter and accepts SQL expressions as defaults', async () => {
     const { db } = schema;
-    expect(await addColumn(db, 'external_order', 'currency', 'VARCHAR(8)', { nullable: false, default: "E'UR" })).toBe(true);
-    expect(await addColumn(db, 'external_order', 'migrated_at', 'DATETIME(3)', { default: sql`CURRENT_TIMESTAMP(3)` })).toBe(true);
+    expect(await addColumn(db, 'external_order', 'currency', 'VARCHAR(8)', { nullable: false, default: "E'UR" })).toBe(
+      true,
+    );
+    expect(
+      await addColumn(db, 'external_order', 'migrated_at', 'DATETIME(3)', { default: sql`CURRENT_TIMESTAMP(3)` }),
+    ).toBe(true);
     const columns = await sql<{ COLUMN_NAME: string; COLUMN_DEFAULT: string; IS_NULLABLE: string }>`
       SELECT COLUMN_NAME, COLUMN_DEFAULT, IS_NULLABLE FROM information_schema.COLUMNS
       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'external_order' AND COLUMN_NAME IN ('currency', 'migrated_at')
@@ -70,7 +80,9 @@ describe('addColumn', () => {
 
   it('refuses a type that smuggles in a second statement, a comment or column options', async () => {
     const { db } = schema;
-    await expect(addColumn(db, 'external_order', 'x', 'INT; DROP TABLE external_order')).rejects.toBeInstanceOf(InvalidSqlFragmentError);
+    await expect(addColumn(db, 'external_order', 'x', 'INT; DROP TABLE external_order')).rejects.toBeInstanceOf(
+      InvalidSqlFragmentError,
+    );
     await expect(addColumn(db, 'external_order', 'x', 'INT -- comment')).rejects.toThrow(/comment/);
     await expect(addColumn(db, 'external_order', 'x', 'INT NOT NULL')).rejects.toThrow(/options of addColumn/);
     expect(await columnExists(db, 'external_order', 'x')).toBe(false);
@@ -80,7 +92,12 @@ describe('addColumn', () => {
 describe('addIndex and the drop helpers', () => {
   it('each return true when they change the schema and false when run again', async () => {
     const { db } = schema;
-    expect(await addIndex(db, 'external_order', 'idx_external_order_status', ['status', { column: 'legacy_status', length: 8 }])).toBe(true);
+    expect(
+      await addIndex(db, 'external_order', 'idx_external_order_status', [
+        'status',
+        { column: 'legacy_status', length: 8 },
+      ]),
+    ).toBe(true);
     expect(await addIndex(db, 'external_order', 'idx_external_order_status', ['status'])).toBe(false);
     expect(await addIndex(db, 'external_order', 'fk_sales_channel_idx', ['sales_channel_id'])).toBe(true);
 

@@ -1,7 +1,14 @@
 import { isOperationNodeSource, sql, type Kysely, type RawBuilder } from 'kysely';
 import { SafemigError, ERROR_CODES } from '../errors';
 import { id, validateColumnType, validateIdentifier, validateTriggerBody } from '../sql';
-import { columnExists, foreignKeyExists, indexExists, tableExists, triggerBody, triggerExists } from './information-schema';
+import {
+  columnExists,
+  foreignKeyExists,
+  indexExists,
+  tableExists,
+  triggerBody,
+  triggerExists,
+} from './information-schema';
 
 /** A column default: a bound value, or an SQL expression such as ``sql`CURRENT_TIMESTAMP(3)` ``. */
 export type ColumnDefault = string | number | boolean | null | RawBuilder<unknown>;
@@ -44,7 +51,8 @@ export async function addColumn(
 }
 
 /** One column of an index: a name, or a name with a prefix length and/or a sort order. */
-export type IndexColumn = string | { readonly column: string; readonly length?: number; readonly order?: 'ASC' | 'DESC' };
+export type IndexColumn =
+  string | { readonly column: string; readonly length?: number; readonly order?: 'ASC' | 'DESC' };
 
 export interface AddIndexOptions {
   readonly unique?: boolean;
@@ -68,7 +76,8 @@ export async function addIndex(
   options: AddIndexOptions = {},
 ): Promise<boolean> {
   const parts = columns.map(indexColumnSql);
-  if (parts.length === 0) throw new SafemigError(ERROR_CODES.INVALID_CONFIG, `Index ${index} on ${table} needs at least one column.`);
+  if (parts.length === 0)
+    throw new SafemigError(ERROR_CODES.INVALID_CONFIG, `Index ${index} on ${table} needs at least one column.`);
   if (await indexExists(db, table, index)) return false;
   const kind = sql.raw(options.unique ? 'UNIQUE INDEX' : 'INDEX');
   await sql`ALTER TABLE ${id(table)} ADD ${kind} ${id(index)} (${sql.join(parts)})`.execute(db);
@@ -171,7 +180,10 @@ function indexColumnSql(column: IndexColumn): RawBuilder<unknown> {
   if (typeof column === 'string') return id(column);
   const length = column.length;
   if (length !== undefined && (!Number.isInteger(length) || length < 1 || length > 3072)) {
-    throw new SafemigError(ERROR_CODES.INVALID_CONFIG, `Index prefix length ${length} of ${column.column} must be an integer from 1 to 3072.`);
+    throw new SafemigError(
+      ERROR_CODES.INVALID_CONFIG,
+      `Index prefix length ${length} of ${column.column} must be an integer from 1 to 3072.`,
+    );
   }
   const prefix = length !== undefined ? sql.raw(`(${length})`) : sql``;
   const order = column.order ? sql.raw(` ${oneOf('index order', column.order, ['ASC', 'DESC'] as const)}`) : sql``;
@@ -181,7 +193,10 @@ function indexColumnSql(column: IndexColumn): RawBuilder<unknown> {
 function oneOf<const T extends readonly string[]>(what: string, value: string, allowed: T): T[number] {
   const upper = String(value).toUpperCase();
   if (!allowed.includes(upper)) {
-    throw new SafemigError(ERROR_CODES.INVALID_CONFIG, `Invalid ${what} ${JSON.stringify(value)}: use one of ${allowed.join(', ')}.`);
+    throw new SafemigError(
+      ERROR_CODES.INVALID_CONFIG,
+      `Invalid ${what} ${JSON.stringify(value)}: use one of ${allowed.join(', ')}.`,
+    );
   }
   return upper as T[number];
 }
@@ -189,4 +204,3 @@ function oneOf<const T extends readonly string[]>(what: string, value: string, a
 function normalizeBody(body: string): string {
   return body.replace(/\s+/g, ' ').trim().toLowerCase();
 }
-

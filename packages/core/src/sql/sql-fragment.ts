@@ -15,7 +15,8 @@ const FORBIDDEN_IN_TYPE: readonly [RegExp, string][] = [
 export function validateColumnType(type: string): string {
   const trimmed = type.trim();
   if (trimmed.length === 0) throw new InvalidSqlFragmentError('column type', type, 'it is empty');
-  if (!/^[A-Za-z]/.test(trimmed)) throw new InvalidSqlFragmentError('column type', type, 'it must start with a type name');
+  if (!/^[A-Za-z]/.test(trimmed))
+    throw new InvalidSqlFragmentError('column type', type, 'it must start with a type name');
   for (const [pattern, reason] of FORBIDDEN_IN_TYPE) {
     if (pattern.test(stripQuotedStrings(trimmed))) throw new InvalidSqlFragmentError('column type', type, reason);
   }
