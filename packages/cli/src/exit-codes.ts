@@ -1,0 +1,15 @@
+/** Exit codes of the `safemig` command, stable for scripts and CI. */
+export const EXIT_CODES = {
+  /** Everything ran and every check passed. */
+  OK: 0,
+  /** A step, check or validation failed; details on stderr. */
+  FAILURE: 1,
+  /** Bad command line or configuration; nothing was run. */
+  USAGE: 2,
+  /** Another runner holds the lock; nothing was run. Retry later. */
+  LOCKED: 3,
+  /** The database could not be reached. */
+  CONNECTION: 4,
+} as const;
+
+export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
