@@ -32,9 +32,9 @@ export function createProgram(context: CliContext): Command {
  * ```
  */
 export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<ExitCode> {
-  let program: Command | undefined;
-  const context = new CliContext(io, () => (program?.opts() ?? {}) as GlobalOptions);
-  program = createProgram(context);
+  // The options are read lazily, after commander parsed them.
+  const context = new CliContext(io, () => program.opts<GlobalOptions>());
+  const program = createProgram(context);
   try {
     await program.parseAsync([...argv]);
     return EXIT_CODES.OK;

@@ -79,6 +79,8 @@ export function loadConfigFile(explicitPath: string | undefined, cwd: string = p
   if (!file) return { config: {}, file: undefined, resolvePath };
   let exported: unknown;
   try {
+    // The config is code (it may import migration classes), so it is loaded like a module, not parsed as data.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     exported = require(file);
   } catch (error) {
     throw new InvalidConfigError('config file', [
