@@ -77,7 +77,7 @@ describe('createDatabase and connectDatabase', () => {
       user: 'safemig_no_such_user',
       password: SECRET,
     });
-    const error = await connectDatabase(wrong).catch((e: unknown) => e as ConnectionError);
+    const error = (await connectDatabase(wrong).catch((e: unknown) => e)) as ConnectionError;
     expect(error).toBeInstanceOf(ConnectionError);
     expect(error.message).toContain(`mysql://safemig_no_such_user:***@${server.host}:${server.port}`);
     expect(error.message).toMatch(/Access denied/);
