@@ -1,0 +1,2 @@
+export * from './derive-order-fields';
+export * from './legacy-formats';
