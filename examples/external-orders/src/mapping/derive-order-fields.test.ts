@@ -54,6 +54,18 @@ describe('deriveOrderFields', () => {
     });
   });
 
+  it('prefers the legacy columns release 1.0 keeps current over the payload sent at import', () => {
+    const payload = 'ref=EO-1;status=bezahlt;amount=12,50 EUR';
+    expect(deriveOrderFields(row({ payload, legacy_status: 'erstattet' }))).toMatchObject({
+      ok: true,
+      fields: { status: 'refunded', total_amount: '12.50' },
+    });
+    expect(deriveOrderFields(row({ payload, legacy_amount: '13,00 EUR' }))).toMatchObject({
+      ok: true,
+      fields: { status: 'paid', total_amount: '13.00' },
+    });
+  });
+
   it('names why a row cannot be mapped', () => {
     expect(deriveOrderFields(row({ payload: '{"orderStatus":' }))).toEqual({
       ok: false,

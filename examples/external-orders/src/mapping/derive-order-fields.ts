@@ -35,7 +35,8 @@ export const NORMALIZED_REFERENCE_LENGTH = 64;
  * format check counts which rows it accepts, and the repository falls back to it for rows not yet backfilled, so the
  * application sees the same order before, during and after the backfill.
  *
- * The payload wins over the legacy columns (it is what the shop system sent); the newest generation is tried first.
+ * The legacy columns win over the payload: release 1.0 keeps `legacy_status` and `legacy_amount` current when an
+ * order changes, while the payload stays what the shop system sent at import. The payload fills what they lack.
  */
 export function deriveOrderFields(row: LegacyOrderColumns): DerivationResult {
   const parsed = parsePayload(row.payload);
@@ -79,8 +80,18 @@ export function deriveOrderFields(row: LegacyOrderColumns): DerivationResult {
     case 'empty':
       break;
   }
-  statusText ??= row.legacy_status ?? undefined;
-  money ??= parseLegacyAmount(row.legacy_amount);
+  if (row.legacy_status !== null && row.legacy_status.trim() !== '') statusText = row.legacy_status;
+  if (row.legacy_amount !== null && row.legacy_amount.trim() !== '') {
+    const legacyMoney = parseLegacyAmount(row.legacy_amount);
+    if (!legacyMoney) {
+      return {
+        ok: false,
+        reason: `legacy_amount ${JSON.stringify(row.legacy_amount)} is not an amount`,
+        format: parsed.format,
+      };
+    }
+    money = legacyMoney;
+  }
   const status = normalizeStatus(statusText);
   if (!status) {
     return {
