@@ -1,7 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { ERROR_CODES, SafemigError } from '@safemig/core';
 import { CliContext, type CliIo, type GlobalOptions } from './cli-context';
+import { registerFlagCommand } from './commands/flag-command';
+import { registerLintCommand } from './commands/lint-command';
 import { registerMigrateCommands } from './commands/migrate-command';
+import { registerPlanCommand } from './commands/plan-command';
 import { registerStatusCommand } from './commands/status-command';
 import { EXIT_CODES, type ExitCode } from './exit-codes';
 
@@ -20,6 +23,9 @@ export function createProgram(context: CliContext): Command {
     });
   registerMigrateCommands(program, context);
   registerStatusCommand(program, context);
+  registerPlanCommand(program, context);
+  registerLintCommand(program, context);
+  registerFlagCommand(program, context);
   return program;
 }
 

@@ -1,2 +1,3 @@
 export * from './migration-errors';
+export * from './rollout-errors';
 export * from './safemig-error';

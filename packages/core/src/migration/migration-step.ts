@@ -19,14 +19,74 @@ import {
   type TriggerDefinition,
 } from '../schema';
 import { SILENT_LOGGER, type Logger } from '../logging';
+import type { Prerequisite } from './prerequisite';
 
 /** Marks MigrationStep subclasses across copies of this package (instanceof fails between copies). */
 export const MIGRATION_STEP_BRAND = Symbol.for('safemig.MigrationStep');
 
-/** Descriptive metadata of a step. The rollout plan adds phase, release and dependencies here. */
+/**
+ * The rollout phase of a step, in the order the SDK enforces:
+ * `expand` (backward-compatible schema) -> `adapt` (data layer reads old and new) -> `activate` (writes to the new
+ * fields, behind a flag) -> `contract` (destructive cleanup in `updateDestructive()`, in a LATER release).
+ */
+export type MigrationPhase = 'expand' | 'adapt' | 'activate' | 'contract';
+
+/** The phases in rollout order. */
+export const MIGRATION_PHASES: readonly MigrationPhase[] = Object.freeze(['expand', 'adapt', 'activate', 'contract']);
+
+/**
+ * A dependency of a step: a step class, the creation timestamp of a step in the same source, or a bookkeeping key
+ * (`OtherPlugin\\Migration\\Migration1690000000Base`) or bare class name, which may belong to another plugin.
+ */
+export type StepReference = MigrationStepClass | number | string;
+
+/** Silences one lint rule for one step; the reason is required and shown in the plan. */
+export interface LintSuppression {
+  /** The rule code, e.g. `SM012`. */
+  readonly code: string;
+  readonly reason: string;
+}
+
+/** What a step declares about its place in the rollout; read by the Migrator, the plan and the linter. */
 export interface MigrationMetadata {
   /** One sentence for `status()` and the plan. */
   readonly description?: string;
+  readonly phase?: MigrationPhase;
+  /** The plugin version (semver) that ships the step; gates `migrateDestructive({ mode })`. */
+  readonly release?: string;
+  /** Steps whose `update()` must have run before this step runs, and which must have earlier timestamps. */
+  readonly dependsOn?: readonly StepReference[];
+  /**
+   * Technical prerequisites, checked right before the step's work runs: before `updateDestructive()` for a
+   * contract step, before `update()` for every other step.
+   */
+  readonly requires?: readonly Prerequisite[];
+  readonly lintSuppressions?: readonly LintSuppression[];
+}
+
+/**
+ * Types and freezes a step's metadata, so `getMetadata()` reads as a declaration.
+ *
+ * ### Examples
+ * ```ts
+ * getMetadata() {
+ *   return stepMetadata({
+ *     description: 'Drop the legacy status column',
+ *     phase: 'contract',
+ *     release: '1.2.0',
+ *     dependsOn: [Migration1700000100AddStatus],
+ *     requires: [flagAt('external_order_status', 'new')],
+ *   });
+ * }
+ * ```
+ */
+export function stepMetadata(metadata: MigrationMetadata): MigrationMetadata {
+  return Object.freeze({
+    ...metadata,
+    ...(metadata.dependsOn ? { dependsOn: Object.freeze([...metadata.dependsOn]) } : {}),
+    ...(metadata.requires ? { requires: Object.freeze([...metadata.requires]) } : {}),
+    ...(metadata.lintSuppressions ? { lintSuppressions: Object.freeze([...metadata.lintSuppressions]) } : {}),
+  });
 }
 
 /** What the Migrator hands a step while it runs it. */
@@ -78,7 +138,7 @@ export abstract class MigrationStep {
     // A step without destructive work is complete once update() ran.
   }
 
-  /** Metadata shown by `status()` and the plan. */
+  /** The step's phase, release, dependencies, prerequisites and lint suppressions; see {@link stepMetadata}. */
   getMetadata(): MigrationMetadata {
     return {};
   }

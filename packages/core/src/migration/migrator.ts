@@ -1,11 +1,27 @@
 import { EventEmitter } from 'node:events';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
-import { InvalidConfigError, MigrationFailedError, type MigrationMode } from '../errors';
+import {
+  DependencyNotExecutedError,
+  InvalidConfigError,
+  MigrationFailedError,
+  PrerequisiteError,
+  type MigrationMode,
+} from '../errors';
 import { SILENT_LOGGER, type Logger } from '../logging';
 import { identifierSchema } from '../sql';
 import type { LoadedMigration, MigrationSource } from './migration-source';
-import { bindStepContext } from './migration-step';
+import {
+  DEFAULT_DESTRUCTIVE_MODE,
+  DESTRUCTIVE_MODES,
+  isHeldBack,
+  releaseGate,
+  type DestructiveMode,
+  type ReleaseGate,
+} from './destructive-selection';
+import { bindStepContext, type MigrationPhase } from './migration-step';
+import { isRelease } from './release-version';
+import { assertRolloutOrder, type ResolvedStep } from './rollout-order';
 import {
   DEFAULT_MIGRATION_TABLE,
   ensureMigrationTable,
@@ -40,6 +56,14 @@ export interface MigrateOptions {
   readonly limit?: number;
 }
 
+/** Options of {@link Migrator.migrateDestructive}: the release gate on top of `until` and `limit`. */
+export interface DestructiveMigrateOptions extends MigrateOptions {
+  /** Which releases may run their destructive part; `safe` by default (see {@link DestructiveMode}). */
+  readonly mode?: DestructiveMode;
+  /** The release being deployed (semver); defaults to the newest release declared by a step. */
+  readonly currentRelease?: string;
+}
+
 export type MigrationState = 'pending' | 'failed' | 'updated' | 'complete';
 
 export interface MigrationStatus {
@@ -47,6 +71,8 @@ export interface MigrationStatus {
   readonly name: string;
   readonly timestamp: number;
   readonly description: string | undefined;
+  readonly phase: MigrationPhase | undefined;
+  readonly release: string | undefined;
   /** pending: update() not run; updated: update() ran, updateDestructive() not yet; complete: both ran. */
   readonly state: MigrationState;
   readonly update: Date | null;
@@ -66,6 +92,10 @@ export interface MigrationRunResult {
   readonly executed: readonly ExecutedStep[];
   /** Steps that were still pending in this mode but left out by `until` or `limit`. */
   readonly remaining: number;
+  /** Due destructive steps kept back by the release gate (`mode`); always empty for `migrate()`. */
+  readonly heldBack: readonly string[];
+  /** The release gate of a destructive run. */
+  readonly gate?: ReleaseGate;
 }
 
 export type MigrationProgressEvent =
@@ -103,6 +133,13 @@ const migrateOptionsSchema = z
   .object({
     until: z.number().int().min(0).optional(),
     limit: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+const destructiveOptionsSchema = migrateOptionsSchema
+  .extend({
+    mode: z.enum(DESTRUCTIVE_MODES as [DestructiveMode, ...DestructiveMode[]]).optional(),
+    currentRelease: z.string().refine(isRelease, 'must be a semver release such as 1.2.0').optional(),
   })
   .strict();
 
@@ -147,13 +184,25 @@ export class Migrator extends EventEmitter<{ progress: [MigrationProgressEvent] 
     this.#blueGreen = parsed.data.blueGreen;
   }
 
-  /** Runs pending `update()` steps in timestamp order. */
+  /**
+   * Runs pending `update()` steps in timestamp order. Before each step it checks that the steps it `dependsOn` ran
+   * and, for every phase but contract, that its `requires` hold.
+   */
   migrate(options: MigrateOptions = {}): Promise<MigrationRunResult> {
     return this.#run('update', options);
   }
 
-  /** Runs `updateDestructive()` of steps whose `update()` ran and whose destructive part did not. */
-  migrateDestructive(options: MigrateOptions = {}): Promise<MigrationRunResult> {
+  /**
+   * Runs `updateDestructive()` of steps whose `update()` ran and whose destructive part did not, except the steps the
+   * release gate keeps back (`mode`, `safe` by default). A contract step's `requires` are checked right before it.
+   *
+   * ### Examples
+   * ```ts
+   * // Deploying 1.2.0 blue-green: contract steps of 1.1.0 and older run, those of 1.2.0 wait for the next release.
+   * await migrator.migrateDestructive({ mode: 'blue-green', currentRelease: '1.2.0' });
+   * ```
+   */
+  migrateDestructive(options: DestructiveMigrateOptions = {}): Promise<MigrationRunResult> {
     return this.#run('updateDestructive', options);
   }
 
@@ -171,18 +220,41 @@ export class Migrator extends EventEmitter<{ progress: [MigrationProgressEvent] 
     return this.#source.migrations.map((migration) => statusOf(migration, rows.get(migration.className)));
   }
 
-  async #run(mode: MigrationMode, options: MigrateOptions): Promise<MigrationRunResult> {
-    const parsed = migrateOptionsSchema.safeParse(options);
+  async #run(mode: MigrationMode, options: DestructiveMigrateOptions): Promise<MigrationRunResult> {
+    const parsed = (mode === 'update' ? migrateOptionsSchema : destructiveOptionsSchema).safeParse(options);
     if (!parsed.success) throw configError('migrate options', parsed.error);
     const { until, limit } = parsed.data;
+    // The ordering rules need only the metadata, so a broken rollout is refused before anything runs.
+    const resolved = new Map(
+      assertRolloutOrder(this.#source).steps.map((step) => [step.migration.className, step] as const),
+    );
+    const gate =
+      mode === 'updateDestructive'
+        ? releaseGate(
+            (parsed.data as DestructiveMigrateOptions).mode ?? DEFAULT_DESTRUCTIVE_MODE,
+            (parsed.data as DestructiveMigrateOptions).currentRelease,
+            [...resolved.values()].flatMap((step) => (step.metadata.release ? [step.metadata.release] : [])),
+          )
+        : undefined;
     return this.#exclusive(async (connection) => {
       const started = Date.now();
       await ensureMigrationTable(connection, this.#table);
       await syncMigrationTable(connection, this.#table, this.#source.migrations);
       const rows = await readMigrationRows(connection, this.#table);
-      const due = this.#source.migrations.filter((migration) => isDue(mode, rows.get(migration.className)));
+      const pending = this.#source.migrations.filter((migration) => isDue(mode, rows.get(migration.className)));
+      const heldBack = gate
+        ? pending.filter((migration) => isHeldBack(gate, resolved.get(migration.className)?.metadata.release))
+        : [];
+      const due = pending.filter((migration) => !heldBack.includes(migration));
       const capped = due.filter((migration) => until === undefined || migration.timestamp <= until);
       const selected = limit ? capped.slice(0, limit) : capped;
+      if (heldBack.length > 0) {
+        this.#logger.info(
+          { mode: gate?.mode, currentRelease: gate?.currentRelease, heldBack: heldBack.map((m) => m.className) },
+          `safemig: ${heldBack.length} destructive step(s) kept back by the ${gate?.mode} release gate`,
+        );
+      }
+      const updated = new Set([...rows.values()].filter((row) => row.update !== null).map((row) => row.className));
       this.#emit({ type: 'run:start', mode, total: selected.length });
       this.#logger.info(
         { mode, total: selected.length, until, limit },
@@ -190,13 +262,70 @@ export class Migrator extends EventEmitter<{ progress: [MigrationProgressEvent] 
       );
       const executed: ExecutedStep[] = [];
       for (const [index, migration] of selected.entries()) {
+        const step = resolved.get(migration.className)!;
+        await this.#checkReadiness(connection, step, mode, rows, updated);
         executed.push(await this.#execute(connection, migration, mode, index, selected.length));
+        updated.add(migration.className);
       }
       const durationMs = Date.now() - started;
       this.#emit({ type: 'run:done', mode, executed: executed.length, durationMs });
       this.#logger.info({ mode, executed: executed.length, durationMs }, `safemig: ${mode} finished`);
-      return { mode, executed, remaining: due.length - executed.length };
+      return {
+        mode,
+        executed,
+        remaining: due.length - executed.length,
+        heldBack: heldBack.map((migration) => migration.className),
+        ...(gate ? { gate } : {}),
+      };
     });
+  }
+
+  /**
+   * Refuses to run a step whose dependencies have not run or whose prerequisites do not hold. Prerequisites guard
+   * the step's work: `updateDestructive()` for a contract step, `update()` for every other step.
+   */
+  async #checkReadiness(
+    connection: Kysely<any>,
+    step: ResolvedStep,
+    mode: MigrationMode,
+    rows: ReadonlyMap<string, MigrationRow>,
+    updated: ReadonlySet<string>,
+  ): Promise<void> {
+    const { className } = step.migration;
+    for (const dependency of step.dependencies) {
+      const ran = dependency.external
+        ? [...rows.values()].some(
+            (row) =>
+              row.update !== null &&
+              (row.className === dependency.reference ||
+                row.className === dependency.name ||
+                row.className.endsWith(`\\${dependency.name}`)),
+          )
+        : updated.has(dependency.className!);
+      if (!ran) {
+        const error = new DependencyNotExecutedError(className, mode, dependency.name ?? dependency.reference);
+        this.#logger.error({ migration: className, mode, err: error }, `safemig: ${className} is blocked`);
+        throw error;
+      }
+    }
+    const guardsMode = step.metadata.phase === 'contract' ? 'updateDestructive' : 'update';
+    if (guardsMode !== mode) return;
+    for (const prerequisite of step.metadata.requires ?? []) {
+      const result = await prerequisite.check(connection);
+      if (result.met) {
+        this.#logger.debug({ migration: className, prerequisite: prerequisite.id }, `safemig: ${result.detail}`);
+        continue;
+      }
+      const error = new PrerequisiteError(
+        className,
+        mode,
+        { id: prerequisite.id, description: prerequisite.describe() },
+        result.detail,
+        result.hint,
+      );
+      this.#logger.error({ migration: className, mode, err: error }, `safemig: ${className} is blocked`);
+      throw error;
+    }
   }
 
   async #execute(
@@ -248,6 +377,7 @@ function isDue(mode: MigrationMode, row: MigrationRow | undefined): boolean {
 }
 
 function statusOf(migration: LoadedMigration, row: MigrationRow | undefined): MigrationStatus {
+  const metadata = migration.step.getMetadata();
   const update = row?.update ?? null;
   const updateDestructive = row?.updateDestructive ?? null;
   const message = row?.message ?? null;
@@ -263,7 +393,9 @@ function statusOf(migration: LoadedMigration, row: MigrationRow | undefined): Mi
     className: migration.className,
     name: migration.name,
     timestamp: migration.timestamp,
-    description: migration.step.getMetadata().description,
+    description: metadata.description,
+    phase: metadata.phase,
+    release: metadata.release,
     state,
     update,
     updateDestructive,

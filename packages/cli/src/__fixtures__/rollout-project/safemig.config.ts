@@ -1,0 +1,5 @@
+import { defineConfig } from '../../config/safemig-config';
+
+export const config = defineConfig({
+  migrations: { directory: 'migrations', namespace: 'ExternalOrders\\Migration', lockTimeoutSeconds: 5 },
+});

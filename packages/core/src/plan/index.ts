@@ -1,0 +1,3 @@
+export * from './plan-file';
+export * from './plan-markdown';
+export * from './rollout-plan';
