@@ -1,1 +1,5 @@
-export {};
+export * from './errors';
+export * from './harness';
+export * from './matchers';
+export * from './provisioning';
+export * from './snapshot';

@@ -1,0 +1,2 @@
+export * from './register-safemig-matchers';
+export * from './safemig-matchers';
