@@ -1,4 +1,4 @@
-import { Kysely, MysqlDialect, sql } from 'kysely';
+import { Kysely, MysqlDialect, sql, type LogConfig } from 'kysely';
 import { createPool } from 'mysql2';
 import { ConnectionError } from '../errors';
 import { parseDatabaseConfig, redactUrl, type DatabaseConfig, type DatabaseOptions } from './database-options';
@@ -21,7 +21,15 @@ const configs = new WeakMap<Kysely<any>, DatabaseConfig>();
  * }
  * ```
  */
-export function createDatabase(options: string | DatabaseOptions | DatabaseConfig): Kysely<any> {
+export interface CreateDatabaseOptions {
+  /** kysely's query log: a callback that sees every statement and its duration (the linter captures SQL with it). */
+  readonly log?: LogConfig;
+}
+
+export function createDatabase(
+  options: string | DatabaseOptions | DatabaseConfig,
+  { log }: CreateDatabaseOptions = {},
+): Kysely<any> {
   const config = isDatabaseConfig(options) ? options : parseDatabaseConfig(options);
   const pool = createPool({
     host: config.host,
@@ -36,7 +44,7 @@ export function createDatabase(options: string | DatabaseOptions | DatabaseConfi
     multipleStatements: false,
     charset: 'utf8mb4_unicode_ci',
   });
-  const db = new Kysely<any>({ dialect: new MysqlDialect({ pool }) });
+  const db = new Kysely<any>({ dialect: new MysqlDialect({ pool }), ...(log ? { log } : {}) });
   configs.set(db, config);
   return db;
 }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Kysely, MysqlDialect, sql, type LogEvent } from 'kysely';
-import { createPool } from 'mysql2';
-import { createDatabase, databaseConfigOf, getServerInfo, type DatabaseConfig } from '../database';
+import { sql, type Kysely, type LogEvent } from 'kysely';
+import { createDatabase, databaseConfigOf, getServerInfo } from '../database';
 import { LintScratchSchemaError, type MigrationMode } from '../errors';
 import { SILENT_LOGGER, type Logger } from '../logging';
 import { analyzeRollout, bindStepContext, type MigrationSource, type ResolvedStep } from '../migration';
@@ -96,7 +95,7 @@ export async function lintSource(
   const scratchConfig = config.withDatabase(scratchName);
   const introspection = createDatabase(scratchConfig);
   const session = new LintSession(introspection, targetRows, largeTableRows);
-  const scratch = capturingDatabase(scratchConfig, (event) => session.onQuery(event));
+  const scratch = createDatabase(scratchConfig, { log: (event: LogEvent) => session.onQuery(event) });
   try {
     const server = await getServerInfo(introspection);
     await session.start(server.supportsInstantAddColumn);
@@ -257,25 +256,4 @@ class LintSession {
       suppressed: findings.length - active.length,
     };
   }
-}
-
-/**
- * A kysely on the scratch schema whose `log` callback sees every statement. createDatabase() takes no log option,
- * so the pool is built here with the same settings (BIGINT as strings, no multiple statements).
- */
-function capturingDatabase(config: DatabaseConfig, onQuery: (event: LogEvent) => Promise<void>): Kysely<any> {
-  const pool = createPool({
-    host: config.host,
-    port: config.port,
-    user: config.user,
-    password: config.password,
-    database: config.database,
-    connectionLimit: config.connectionLimit,
-    connectTimeout: config.connectTimeoutMs,
-    supportBigNumbers: true,
-    bigNumberStrings: true,
-    multipleStatements: false,
-    charset: 'utf8mb4_unicode_ci',
-  });
-  return new Kysely<any>({ dialect: new MysqlDialect({ pool }), log: (event) => onQuery(event) });
 }
