@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 
 /*
- * Every difference between MySQL and MariaDB that safemig cares about is decided here and nowhere else.
+ * Every difference between MySQL and MariaDB that safemig cares about is decided here, and in server-dialect.ts for
+ * the way information_schema reports a schema; nowhere else.
  */
 
 export type ServerFlavor = 'mysql' | 'mariadb';

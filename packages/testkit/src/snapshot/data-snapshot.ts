@@ -1,7 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import { getServerInfo, quoteIdentifier, validateIdentifier } from '@safemig/core';
+import { columnBytes, getServerInfo, quoteIdentifier, validateIdentifier } from '@safemig/core';
 import { resolveSchema } from './schema-snapshot';
-import { columnBytes } from './server-dialect';
 
 /** Row count and checksums of one table. Checksums are decimal strings; only equality means anything. */
 export interface TableDataSnapshot {

@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
-import { getServerInfo, SafemigError, ERROR_CODES, validateIdentifier, type ServerFlavor } from '@safemig/core';
 import {
   checkConstraintsQuery,
+  ERROR_CODES,
+  getServerInfo,
   indexExtrasSelect,
   isMariaDbJsonCheck,
   normalizeCheckClause,
@@ -10,7 +11,10 @@ import {
   normalizeExtra,
   normalizeGeneration,
   normalizeViewDefinition,
-} from './server-dialect';
+  SafemigError,
+  type ServerFlavor,
+  validateIdentifier,
+} from '@safemig/core';
 
 /** One column, normalized so MySQL 8 and MariaDB report the same thing the same way. */
 export interface ColumnSnapshot {

@@ -1,9 +1,10 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { ServerFlavor } from '@safemig/core';
+import type { ServerFlavor } from './server-info';
 
 /*
- * Every MySQL/MariaDB difference the snapshots care about is decided here and nowhere else. The rest of the
- * snapshot code sees one normalized shape, so a schema reads the same way on MySQL 8 and MariaDB 10.11+.
+ * How MySQL and MariaDB report the same schema differently in information_schema. With server-info.ts this is the
+ * only place that branches on the server: the testkit's snapshots see one normalized shape, so a schema reads the
+ * same way on MySQL 8 and MariaDB 10.11+.
  */
 
 /** Integer types whose display width MySQL 8.0.19+ stopped reporting and MariaDB still reports (`int(11)`). */
