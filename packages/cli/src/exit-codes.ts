@@ -6,10 +6,12 @@ export const EXIT_CODES = {
   FAILURE: 1,
   /** Bad command line or configuration; nothing was run. */
   USAGE: 2,
-  /** Another runner holds the lock; nothing was run. Retry later. */
+  /** Another runner holds the lock (or, for a backfill, every unfinished range); nothing was run. Retry later. */
   LOCKED: 3,
   /** The database could not be reached. */
   CONNECTION: 4,
+  /** A backfill stopped before the end (Ctrl-C, SIGTERM, maxErrorRate); `safemig backfill resume` continues it. */
+  PAUSED: 5,
 } as const;
 
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];

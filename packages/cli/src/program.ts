@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { ERROR_CODES, SafemigError } from '@safemig/core';
 import { CliContext, type CliIo, type GlobalOptions } from './cli-context';
+import { BACKFILL_COMMAND_CODES, registerBackfillCommand } from './commands/backfill-command';
+import { registerCompatCommand } from './commands/compat-command';
 import { registerFlagCommand } from './commands/flag-command';
 import { registerLintCommand } from './commands/lint-command';
 import { registerMigrateCommands } from './commands/migrate-command';
@@ -26,6 +28,8 @@ export function createProgram(context: CliContext): Command {
   registerPlanCommand(program, context);
   registerLintCommand(program, context);
   registerFlagCommand(program, context);
+  registerCompatCommand(program, context);
+  registerBackfillCommand(program, context);
   return program;
 }
 
@@ -64,7 +68,12 @@ function reportError(error: unknown, io: CliIo): ExitCode {
       case ERROR_CODES.MIGRATION_SOURCE:
         return EXIT_CODES.USAGE;
       case ERROR_CODES.MIGRATION_LOCKED:
+      case BACKFILL_COMMAND_CODES.CLAIMED:
         return EXIT_CODES.LOCKED;
+      case BACKFILL_COMMAND_CODES.PAUSED:
+        return EXIT_CODES.PAUSED;
+      case BACKFILL_COMMAND_CODES.UNKNOWN:
+        return EXIT_CODES.USAGE;
       case ERROR_CODES.CONNECTION_FAILED:
         return EXIT_CODES.CONNECTION;
       default:
