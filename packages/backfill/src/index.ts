@@ -14,3 +14,4 @@ export * from './metrics';
 export * from './replica-lag';
 export * from './retry';
 export * from './throttle';
+export * from './backfill-completed';
