@@ -7,7 +7,10 @@ import { registerFlagCommand } from './commands/flag-command';
 import { registerLintCommand } from './commands/lint-command';
 import { registerMigrateCommands } from './commands/migrate-command';
 import { registerPlanCommand } from './commands/plan-command';
+import { registerRollbackCommand } from './commands/rollback-command';
+import { registerSnapshotCommand } from './commands/snapshot-command';
 import { registerStatusCommand } from './commands/status-command';
+import { registerValidateCommand } from './commands/validate-command';
 import { EXIT_CODES, type ExitCode } from './exit-codes';
 
 /** The `safemig` program with every command registered on the given context. */
@@ -30,6 +33,9 @@ export function createProgram(context: CliContext): Command {
   registerFlagCommand(program, context);
   registerCompatCommand(program, context);
   registerBackfillCommand(program, context);
+  registerSnapshotCommand(program, context);
+  registerRollbackCommand(program, context);
+  registerValidateCommand(program, context);
   return program;
 }
 

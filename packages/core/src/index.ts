@@ -5,5 +5,6 @@ export * from './lint';
 export * from './logging';
 export * from './migration';
 export * from './plan';
+export * from './rollback';
 export * from './schema';
 export * from './sql';

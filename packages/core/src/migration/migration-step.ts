@@ -138,6 +138,22 @@ export abstract class MigrationStep {
     // A step without destructive work is complete once update() ran.
   }
 
+  /**
+   * Optional inverse of `update()`, run by a rollback (`safemig rollback --to <release>`) in reverse timestamp order:
+   * drop what the expand step added (columns, indexes, tables, triggers). Must be idempotent, like `update()`: a
+   * rollback that fails half-way is run again. Afterwards the step's bookkeeping is cleared, so a later `migrate`
+   * runs `update()` again. A contract step's destructive part has no inverse; restore a table snapshot instead.
+   *
+   * ### Examples
+   * ```ts
+   * override async compensate(db: Kysely<any>) {
+   *   await this.dropIndexIfExists(db, 'external_order', 'idx_external_order_status');
+   *   await this.dropColumnIfExists(db, 'external_order', 'status');
+   * }
+   * ```
+   */
+  compensate?(db: Kysely<any>): Promise<void>;
+
   /** The step's phase, release, dependencies, prerequisites and lint suppressions; see {@link stepMetadata}. */
   getMetadata(): MigrationMetadata {
     return {};

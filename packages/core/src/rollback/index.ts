@@ -1,0 +1,3 @@
+export * from './execute-rollback';
+export * from './rollback-errors';
+export * from './rollback-plan';
