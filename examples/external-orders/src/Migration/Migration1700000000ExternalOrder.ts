@@ -1,4 +1,4 @@
-import { MigrationStep } from '@safemig/core';
+import { MigrationStep, stepMetadata, type MigrationMetadata } from '@safemig/core';
 import { sql, type Kysely } from 'kysely';
 
 /**
@@ -10,9 +10,18 @@ export class Migration1700000000ExternalOrder extends MigrationStep {
     return 1700000000;
   }
 
+  override getMetadata(): MigrationMetadata {
+    return stepMetadata({
+      description: 'The external_order table as release 1.0 shipped it',
+      phase: 'expand',
+      release: '1.0.0',
+    });
+  }
+
   async update(db: Kysely<any>): Promise<void> {
+    if (await this.tableExists(db, 'external_order')) return;
     await sql`
-      CREATE TABLE IF NOT EXISTS external_order (
+      CREATE TABLE external_order (
         id BINARY(16) NOT NULL,
         sales_channel_id BINARY(16) NULL,
         external_reference VARCHAR(255) NULL,

@@ -1,13 +1,32 @@
-import { MigrationStep, columnExists } from '@safemig/core';
+import { compatPassed } from '@safemig/compat';
+import { columnExists, flagAt, MigrationStep, stepMetadata, type MigrationMetadata } from '@safemig/core';
 import { sql, type Kysely } from 'kysely';
+import { CONTRACT_PLAN, NORMALIZED_WRITES_FLAG } from '../rollout/rollout-names';
+import { Migration1700000100ExternalOrderNormalizedFields } from './Migration1700000100ExternalOrderNormalizedFields';
+import { Migration1700000300ExternalOrderNewWrites } from './Migration1700000300ExternalOrderNewWrites';
 
 /**
- * Release 1.2, contract: only after every 1.1 instance is gone, the backfill completed and the compat checks passed.
- * Tightens status to NOT NULL, makes the normalized reference unique per sales channel and drops the legacy columns.
+ * Release 1.2, contract: runs with `migrate:destructive` once no 1.1 instance is left, after the compat plan proved
+ * the data fits. Tightens status to NOT NULL, makes the normalized reference unique per sales channel, adds the
+ * foreign key to sales_channel and drops the legacy columns.
  */
-export class Migration1700000300ExternalOrderContract extends MigrationStep {
+export class Migration1700000400ExternalOrderContract extends MigrationStep {
   getCreationTimestamp(): number {
-    return 1700000300;
+    return 1700000400;
+  }
+
+  override getMetadata(): MigrationMetadata {
+    return stepMetadata({
+      description: 'status NOT NULL, unique reference per sales channel, FK, legacy columns dropped',
+      phase: 'contract',
+      release: '1.2.0',
+      dependsOn: [Migration1700000100ExternalOrderNormalizedFields, Migration1700000300ExternalOrderNewWrites],
+      requires: [flagAt(NORMALIZED_WRITES_FLAG, 'new'), compatPassed(CONTRACT_PLAN)],
+      lintSuppressions: [
+        { code: 'SM003', reason: 'NULL -> NOT NULL after the compat nullability check of the contract plan' },
+        { code: 'SM004', reason: 'the unique key follows the compat collision check of the contract plan' },
+      ],
+    });
   }
 
   async update(): Promise<void> {
@@ -23,11 +42,13 @@ export class Migration1700000300ExternalOrderContract extends MigrationStep {
       'external_order',
       'uniq_external_order_reference',
       ['sales_channel_id', 'external_reference_normalized'],
-      {
-        unique: true,
-      },
+      { unique: true },
     );
     await this.dropIndexIfExists(db, 'external_order', 'idx_external_order_reference');
+    if (!(await this.foreignKeyExists(db, 'external_order', 'fk_external_order_sales_channel'))) {
+      await sql`ALTER TABLE external_order ADD CONSTRAINT fk_external_order_sales_channel
+        FOREIGN KEY (sales_channel_id) REFERENCES sales_channel (id) ON DELETE SET NULL`.execute(db);
+    }
     for (const column of ['payload', 'legacy_status', 'legacy_amount']) {
       await this.dropColumnIfExists(db, 'external_order', column);
     }

@@ -5,7 +5,7 @@ import { NORMALIZED_REFERENCE_LENGTH, ORDER_STATUSES } from '../mapping';
 export const EXTERNAL_ORDER_TABLE = 'external_order';
 
 /** The deactivation flag that moves writes from the legacy columns to the new ones: off -> dual -> new. */
-export const NORMALIZED_WRITES_FLAG = 'external_orders.normalized_writes';
+export { NORMALIZED_WRITES_FLAG } from '../rollout/rollout-names';
 
 /** Columns of release 1.0, read by N-1 and dropped by the contract release. */
 export const LEGACY_COLUMNS = ['payload', 'legacy_status', 'legacy_amount'] as const;

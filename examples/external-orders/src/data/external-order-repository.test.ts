@@ -1,67 +1,53 @@
 import { sql } from 'kysely';
-import { MigrationSource, Migrator, SafemigError } from '@safemig/core';
-import { createTestSchema, type TestSchema } from '../../../../test/support/test-schema';
+import { BackfillRunner } from '@safemig/backfill';
+import { runCompatPlan } from '@safemig/compat';
+import { createFlagReader, MigrationSource, Migrator, SafemigError, setFlag } from '@safemig/core';
+import { createTestDatabase, type TestDatabase } from '@safemig/testkit';
 import { Migration1700000000ExternalOrder } from '../Migration/Migration1700000000ExternalOrder';
 import { Migration1700000100ExternalOrderNormalizedFields } from '../Migration/Migration1700000100ExternalOrderNormalizedFields';
-import { Migration1700000300ExternalOrderContract } from '../Migration/Migration1700000300ExternalOrderContract';
-import { deriveOrderFields } from '../mapping';
-import { ExternalOrderRepository, type WriteMode } from './external-order-repository';
+import { Migration1700000200ExternalOrderDualWrites } from '../Migration/Migration1700000200ExternalOrderDualWrites';
+import { Migration1700000300ExternalOrderNewWrites } from '../Migration/Migration1700000300ExternalOrderNewWrites';
+import { Migration1700000400ExternalOrderContract } from '../Migration/Migration1700000400ExternalOrderContract';
+import { contractPlan, normalizedFieldsBackfill, NORMALIZED_WRITES_FLAG } from '../rollout';
+import { ensureSalesChannelTable } from '../seed';
+import { ExternalOrderRepository } from './external-order-repository';
 import { LegacyExternalOrderRepository } from './legacy-external-order-repository';
 import type { ExternalOrderEntity } from './external-order-entity';
 
 const CHANNEL = 'aa'.repeat(16);
 const hexId = (n: number) => n.toString(16).padStart(32, '0');
 
-let schema: TestSchema;
-let mode: WriteMode = 'off';
+let database: TestDatabase;
 let orders: ExternalOrderRepository;
 let legacy: LegacyExternalOrderRepository;
 const migrator = () =>
   new Migrator({
-    db: schema.db,
+    db: database.db,
     source: MigrationSource.fromClasses([
       Migration1700000000ExternalOrder,
       Migration1700000100ExternalOrderNormalizedFields,
-      Migration1700000300ExternalOrderContract,
+      Migration1700000200ExternalOrderDualWrites,
+      Migration1700000300ExternalOrderNewWrites,
+      Migration1700000400ExternalOrderContract,
     ]),
   });
 
 beforeAll(async () => {
-  schema = await createTestSchema();
-  orders = new ExternalOrderRepository(schema.db, { writeMode: async () => mode });
-  legacy = new LegacyExternalOrderRepository(schema.db);
+  database = await createTestDatabase();
+  const flags = createFlagReader(database.db, { ttlMs: 0 });
+  orders = new ExternalOrderRepository(database.db, { writeMode: () => flags.state(NORMALIZED_WRITES_FLAG) });
+  legacy = new LegacyExternalOrderRepository(database.db);
+  await ensureSalesChannelTable(database.db);
+  await sql`INSERT INTO sales_channel (id, name) VALUES (UNHEX(${CHANNEL}), 'Storefront')`.execute(database.db);
   await migrator().migrate({ until: 1700000000 });
 });
-afterAll(() => schema.destroy());
+afterAll(() => database.destroy());
 
 /** What the application shows, without the bookkeeping of where it was read from. */
 const view = (entities: readonly ExternalOrderEntity[]) => entities.map(({ readFrom: _readFrom, ...order }) => order);
 
-/** The backfill's job, done inline here: the data layer is under test, not the engine. */
-async function backfillWithTheMapping(): Promise<void> {
-  const rows = await sql<{
-    id: string;
-    payload: string | null;
-    legacy_status: string | null;
-    legacy_amount: string | null;
-    external_reference: string | null;
-  }>`
-    SELECT HEX(id) AS id, payload, legacy_status, legacy_amount, external_reference FROM external_order WHERE status IS NULL`.execute(
-    schema.db,
-  );
-  for (const row of rows.rows) {
-    const derived = deriveOrderFields(row);
-    if (!derived.ok) throw new Error(derived.reason);
-    const f = derived.fields;
-    await sql`UPDATE external_order SET status = ${f.status}, total_amount = ${f.total_amount}, currency = ${f.currency},
-      external_reference_normalized = ${f.external_reference_normalized} WHERE id = UNHEX(${row.id})`.execute(
-      schema.db,
-    );
-  }
-}
-
-describe('ExternalOrderRepository across the rollout', () => {
-  it('release 1.0 schema: reads legacy rows through the mapping and writes legacy columns with the flag off', async () => {
+describe('ExternalOrderRepository across the real rollout', () => {
+  it('release 1.0 schema: reads legacy rows through the mapping and writes legacy columns while the flag is off', async () => {
     await legacy.create({
       id: hexId(1),
       salesChannelId: CHANNEL,
@@ -91,24 +77,23 @@ describe('ExternalOrderRepository across the rollout', () => {
       readFrom: 'legacy',
     });
     expect(await legacy.findById(hexId(2))).toEqual({ reference: 'EO-2', status: 'open', amount: '99.90 CHF' });
-    mode = 'dual';
-    await expect(
-      orders.create({
-        id: hexId(3),
-        salesChannelId: CHANNEL,
-        externalReference: 'EO-3',
-        status: 'open',
-        totalAmount: null,
-        currency: null,
-        createdAt: new Date(),
-      }),
-    ).rejects.toThrow(/flag is "dual", but the normalized columns do not exist yet/);
-    mode = 'off';
+    await setFlag(database.db, NORMALIZED_WRITES_FLAG, 'dual', { by: 'test', reason: 'too early' });
+    const early = {
+      id: hexId(3),
+      salesChannelId: CHANNEL,
+      externalReference: 'EO-3',
+      status: 'open' as const,
+      totalAmount: null,
+      currency: null,
+      createdAt: new Date(),
+    };
+    await expect(orders.create(early)).rejects.toThrow(/flag is "dual", but the normalized columns do not exist yet/);
+    await setFlag(database.db, NORMALIZED_WRITES_FLAG, 'off', { by: 'test', reason: 'back' });
   });
 
-  it('after expand: release 1.0 still writes and reads, and the application view is unchanged', async () => {
+  it('release 1.1 (expand + adapt): release 1.0 still writes and reads, the view is unchanged, writes go to both models', async () => {
     const before = view(await orders.all());
-    await migrator().migrate({ until: 1700000100 });
+    await migrator().migrate({ until: 1700000200 });
     expect(view(await orders.all())).toEqual(before);
 
     await legacy.create({
@@ -126,10 +111,7 @@ describe('ExternalOrderRepository across the rollout', () => {
       totalAmount: '1234.56',
       readFrom: 'legacy',
     });
-  });
 
-  it('dual writes fill both models; after the backfill every read comes from the new columns with the same view', async () => {
-    mode = 'dual';
     await orders.create({
       id: hexId(5),
       salesChannelId: CHANNEL,
@@ -141,16 +123,20 @@ describe('ExternalOrderRepository across the rollout', () => {
     });
     expect(await orders.findById(hexId(5))).toMatchObject({ status: 'paid', readFrom: 'new' });
     expect(await legacy.findById(hexId(5))).toEqual({ reference: ' eo-5', status: 'paid', amount: '5.00 EUR' });
+  });
+
+  it('the backfill moves every read to the new columns with the same view; release 1.2 then writes only the new model', async () => {
+    const migrateTo300 = () => migrator().migrate({ until: 1700000300 });
+    await expect(migrateTo300()).rejects.toThrow(/backfill external_order\.normalized_fields never ran/);
 
     const before = view(await orders.all());
-    await backfillWithTheMapping();
+    const summary = await new BackfillRunner({ db: database.db, definition: normalizedFieldsBackfill }).run();
+    expect(summary).toMatchObject({ status: 'completed', updated: 3, failed: 0 });
     const after = await orders.all();
     expect(after.every((order) => order.readFrom === 'new')).toBe(true);
     expect(view(after)).toEqual(before);
-  });
 
-  it('after contract: only the new model exists; writes need the flag at new', async () => {
-    mode = 'new';
+    await migrateTo300();
     await orders.update({
       id: hexId(2),
       salesChannelId: CHANNEL,
@@ -160,10 +146,22 @@ describe('ExternalOrderRepository across the rollout', () => {
       currency: 'CHF',
       createdAt: new Date('2026-01-02T03:04:05Z'),
     });
+    expect(await legacy.findById(hexId(2))).toEqual({ reference: 'EO-2', status: 'open', amount: '99.90 CHF' });
+    expect(await orders.findById(hexId(2))).toMatchObject({ status: 'paid', readFrom: 'new' });
+  });
+
+  it('release 1.2 contract: only the new model is left, the reference is unique per channel, and dual writes are refused', async () => {
     const before = view(await orders.all());
     await migrator().migrate();
-    await migrator().migrateDestructive();
+    const blocked = await migrator()
+      .migrateDestructive({ mode: 'all' })
+      .catch((error: unknown) => error);
+    expect((blocked as Error).message).toMatch(/plan Migration1700000400ExternalOrderContract was never checked/);
+    const report = await runCompatPlan(database.db, contractPlan);
+    expect(report.passed).toBe(true);
+    await migrator().migrateDestructive({ mode: 'all' });
     expect(view(await orders.all())).toEqual(before);
+
     await orders.create({
       id: hexId(6),
       salesChannelId: CHANNEL,
@@ -174,32 +172,22 @@ describe('ExternalOrderRepository across the rollout', () => {
       createdAt: new Date(),
     });
     expect(await orders.findById(hexId(6))).toMatchObject({ status: 'open', readFrom: 'new' });
-    await expect(
-      orders.create({
-        id: hexId(7),
-        salesChannelId: CHANNEL,
-        externalReference: 'eo-6 ',
-        status: 'open',
-        totalAmount: null,
-        currency: null,
-        createdAt: new Date(),
-      }),
-    ).rejects.toThrow(/Duplicate entry/);
-    mode = 'dual';
+    const duplicate = {
+      id: hexId(7),
+      salesChannelId: CHANNEL,
+      externalReference: 'eo-6 ',
+      status: 'open' as const,
+      totalAmount: null,
+      currency: null,
+      createdAt: new Date(),
+    };
+    await expect(orders.create(duplicate)).rejects.toThrow(/Duplicate entry/);
+    await setFlag(database.db, NORMALIZED_WRITES_FLAG, 'dual', { by: 'test', reason: 'operator error' });
     const error = await orders
-      .create({
-        id: hexId(8),
-        salesChannelId: CHANNEL,
-        externalReference: 'EO-8',
-        status: 'open',
-        totalAmount: null,
-        currency: null,
-        createdAt: new Date(),
-      })
+      .create({ ...duplicate, id: hexId(8), externalReference: 'EO-8' })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SafemigError);
     expect((error as Error).message).toMatch(/legacy columns are gone/);
-    mode = 'new';
   });
 
   it('refuses an invalid order before any SQL, naming the fields', async () => {

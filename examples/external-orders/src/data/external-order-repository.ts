@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { SafemigError, id } from '@safemig/core';
+import { SafemigError, id, type FlagState } from '@safemig/core';
 import { deriveOrderFields, normalizeReference } from '../mapping';
 import {
   EXTERNAL_ORDER_TABLE,
@@ -9,8 +9,8 @@ import {
 } from './external-order-definition';
 import type { ExternalOrderEntity } from './external-order-entity';
 
-/** Where writes go, in the order of the rollout. */
-export type WriteMode = 'off' | 'dual' | 'new';
+/** Where writes go, in the order of the rollout: the state of the normalized-writes flag. */
+export type WriteMode = FlagState;
 
 export interface ExternalOrderRepositoryOptions {
   /** The current state of the normalized-writes flag; read on every write (the flag reader caches it briefly). */
@@ -30,7 +30,7 @@ interface Columns {
  * ### Examples
  * ```ts
  * const flags = createFlagReader(db, { ttlMs: 5_000 });
- * const orders = new ExternalOrderRepository(db, { writeMode: () => flags.get(NORMALIZED_WRITES_FLAG) });
+ * const orders = new ExternalOrderRepository(db, { writeMode: () => flags.state(NORMALIZED_WRITES_FLAG) });
  * const order = await orders.findById('0f3c...');
  * ```
  */

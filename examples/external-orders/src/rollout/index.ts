@@ -1,0 +1,3 @@
+export * from './compat-plans';
+export * from './normalized-fields-backfill';
+export * from './rollout-names';
