@@ -34,6 +34,27 @@ describe('defineBackfill', () => {
     expect(defineBackfill({ ...base, key: 'id' }).key).toEqual(['id']);
   });
 
+  it('accepts its own output again unchanged, as the CLI does with definitions from the config', () => {
+    const set = defineBackfill({
+      name: 'a',
+      table: 'external_order',
+      where: 'status IS NULL',
+      set: { status: "'open'" },
+    });
+    expect(defineBackfill(set)).toEqual(set);
+    const transform = defineBackfill({
+      name: 'b',
+      table: 'external_order',
+      key: 'id',
+      where: 'status IS NULL',
+      select: ['legacy_status'],
+      transform: () => ({ status: 'open' }),
+      version: 2,
+    });
+    expect(defineBackfill(transform)).toEqual(transform);
+    expect(() => defineBackfill({ ...set, mode: 'transform' } as never)).toThrow(/mode/);
+  });
+
   it('names the field of every problem', () => {
     expect(issuesOf({ ...base, name: 'bad name!', table: 'x`y', batchSize: 0 })).toEqual([
       'name: may contain only letters, digits and _ . : -',

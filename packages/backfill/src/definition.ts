@@ -147,9 +147,12 @@ const commonShape = {
   version: z.union([z.string().min(1), z.number()]).optional(),
 };
 
+// `mode` is derived; accepting it lets an already defined backfill pass through defineBackfill() again (the CLI
+// validates the config's definitions, which may come from defineBackfill()).
 const setSchema = z
   .object({
     ...commonShape,
+    mode: z.literal('set').optional(),
     set: z
       .record(identifierSchema, expressionSchema)
       .refine((value) => Object.keys(value).length > 0, 'must assign at least one column'),
@@ -159,6 +162,7 @@ const setSchema = z
 const transformSchema = z
   .object({
     ...commonShape,
+    mode: z.literal('transform').optional(),
     select: z.array(identifierSchema).min(1, 'must name at least one column'),
     transform: z.custom<BackfillTransform>(
       (value) => typeof value === 'function',
