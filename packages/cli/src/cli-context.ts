@@ -95,6 +95,21 @@ export class CliContext {
     });
   }
 
+  /**
+   * The config's `lint.hostSchema`: creates the host application's tables (Shopware core tables the plugin references)
+   * in the linter's scratch schema before the plugin's first step. Used by `lint` and `plan`.
+   */
+  get lintHostSchema(): ((scratch: Kysely<any>) => Promise<void>) | undefined {
+    const section = this.config.config.lint as { readonly hostSchema?: unknown } | undefined;
+    if (section?.hostSchema === undefined) return undefined;
+    if (typeof section.hostSchema !== 'function') {
+      throw new InvalidConfigError('configuration', [
+        { path: 'lint.hostSchema', message: 'must be a function (scratch: Kysely<any>) => Promise<void>' },
+      ]);
+    }
+    return section.hostSchema as (scratch: Kysely<any>) => Promise<void>;
+  }
+
   /** Prints a result: JSON with `--json`, the human rendering otherwise. */
   print(value: unknown, human: () => string): void {
     this.io.stdout.write(this.options.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);

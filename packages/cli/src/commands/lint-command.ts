@@ -16,6 +16,7 @@ export function registerLintCommand(program: Command, context: CliContext): void
     .action(async (options: { readonly largeTableRows?: number }) => {
       const report = await lintSource(context.db, context.migrationSource, {
         largeTableRows: options.largeTableRows,
+        hostSchema: context.lintHostSchema,
         logger: context.logger,
       });
       context.print(report, () => renderLintReport(report));

@@ -35,7 +35,10 @@ export function registerPlanCommand(program: Command, context: CliContext): void
     .option('--file <path>', 'plan file, relative to the config file', DEFAULT_PLAN_FILE)
     .action(async (options: PlanOptions) => {
       const file = context.config.resolvePath(options.file);
-      const plan = await planRollout(context.db, context.migrationSource, { logger: context.logger });
+      const plan = await planRollout(context.db, context.migrationSource, {
+        hostSchema: context.lintHostSchema,
+        logger: context.logger,
+      });
       if (options.check) {
         const result = checkPlanFile(plan, readPlanFile(file));
         if (!result.ok) {

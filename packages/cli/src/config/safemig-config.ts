@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { InvalidConfigError, MigrationSource, type DatabaseOptions } from '@safemig/core';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 
 /**
@@ -28,6 +29,10 @@ export interface SafemigConfig {
     readonly migrationTable?: string;
     readonly lockTimeoutSeconds?: number;
     readonly blueGreen?: boolean;
+  };
+  readonly lint?: {
+    /** Creates the host application's tables (e.g. Shopware's `sales_channel`) in the linter's scratch schema. */
+    readonly hostSchema?: (scratch: Kysely<any>) => Promise<void>;
   };
   /** Further sections (backfills, compat, validation, ...) are read by the commands that own them. */
   readonly [section: string]: unknown;

@@ -439,3 +439,30 @@ describe('lintSource on the real server', () => {
     expect(codes(passing)).toEqual([]);
   });
 });
+
+describe('hostSchema', () => {
+  const ReferencesHostTable = step('Migration1700000900ReferencesHost', {
+    metadata: { phase: 'expand', release: '1.1.0' },
+    update: async (db) => {
+      await sql`CREATE TABLE IF NOT EXISTS plugin_note (
+        id INT NOT NULL, sales_channel_id INT NULL, PRIMARY KEY (id), KEY idx_plugin_note_channel (sales_channel_id),
+        CONSTRAINT fk_plugin_note_channel FOREIGN KEY (sales_channel_id) REFERENCES sales_channel (id))`.execute(db);
+    },
+  });
+  const source = MigrationSource.fromClasses([ReferencesHostTable]);
+
+  it('creates the host application tables before the first step, so steps that reference them can be checked', async () => {
+    const without = await lintSource(schema.db, source);
+    expect(without.findings.map((finding) => finding.code)).toEqual(['SM014']);
+    const withHost = await lintSource(schema.db, source, {
+      hostSchema: async (scratch) => {
+        await sql`CREATE TABLE sales_channel (id INT NOT NULL, PRIMARY KEY (id))`.execute(scratch);
+      },
+    });
+    expect(withHost.findings).toEqual([]);
+    // The host's own CREATE TABLE is not one of the plugin's statements.
+    expect(withHost.statements.map((statement) => statement.sql)).toEqual([
+      expect.stringMatching(/^CREATE TABLE IF NOT EXISTS plugin_note/),
+    ]);
+  });
+});

@@ -24,6 +24,12 @@ export interface LintOptions {
    * does not depend on the data of the database it was generated against.
    */
   readonly useTargetRowEstimates?: boolean;
+  /**
+   * Creates, in the scratch schema, the host application's tables the plugin's migrations build on (for a Shopware
+   * plugin: the core tables it references, such as `sales_channel`). Runs before the first step; its statements are
+   * not judged.
+   */
+  readonly hostSchema?: (scratch: Kysely<any>) => Promise<void>;
   readonly logger?: Logger;
 }
 
@@ -98,6 +104,8 @@ export async function lintSource(
   const scratch = createDatabase(scratchConfig, { log: (event: LogEvent) => session.onQuery(event) });
   try {
     const server = await getServerInfo(introspection);
+    // The host's tables are created through the connection that is not logged, so they are not judged.
+    if (options.hostSchema) await options.hostSchema(introspection);
     await session.start(server.supportsInstantAddColumn);
     logger.info(
       { scratch: scratchName, steps: steps.length },
