@@ -35,7 +35,8 @@ export async function listTableSnapshots(
   db: Kysely<any>,
   options: ListTableSnapshotsOptions = {},
 ): Promise<TableSnapshotList> {
-  const current = await resolveSchema(db, undefined);
+  // Listing every schema's snapshots works on a connection without a current schema (an admin connection).
+  const current = options.allSchemas ? undefined : await resolveSchema(db, undefined);
   const schemas = await sql<{ name: string }>`
     SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA
     WHERE SCHEMA_NAME LIKE ${`${SNAPSHOT_SCHEMA_PREFIX.replace(/_/g, '\\_')}%`} ORDER BY SCHEMA_NAME`.execute(db);

@@ -1,3 +1,4 @@
+import { createDatabase } from '@safemig/core';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { useTestDatabase } from '../provisioning';
@@ -160,6 +161,15 @@ describe('createTableSnapshot and restoreTableSnapshot', () => {
       tables: [{ table: 'event_log', rows: 5 }],
     });
     expect(snapshots.every((s) => s.sourceSchema === testDb.name)).toBe(true);
+    // An admin connection without a current schema lists every schema's snapshots.
+    const admin = createDatabase(testDb.current.config.withDatabase(undefined));
+    try {
+      const everywhere = await listTableSnapshots(admin, { allSchemas: true });
+      expect(everywhere.snapshots.find((s) => s.name === name)).toMatchObject({ sourceSchema: testDb.name });
+      await expect(listTableSnapshots(admin)).rejects.toThrow(/no current schema/);
+    } finally {
+      await admin.destroy();
+    }
     await dropTableSnapshot(db, name);
     expect((await listTableSnapshots(db)).snapshots.some((s) => s.name === name)).toBe(false);
     await expect(verifyTableSnapshot(db, name)).rejects.toBeInstanceOf(TableSnapshotNotFoundError);
