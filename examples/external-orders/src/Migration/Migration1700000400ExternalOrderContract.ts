@@ -7,8 +7,8 @@ import { Migration1700000300ExternalOrderNewWrites } from './Migration1700000300
 
 /**
  * Release 1.2, contract: runs with `migrate:destructive` once no 1.1 instance is left, after the compat plan proved
- * the data fits. Tightens status to NOT NULL, makes the normalized reference unique per sales channel, adds the
- * foreign key to sales_channel and drops the legacy columns.
+ * the data fits. Tightens status to NOT NULL, makes the normalized reference unique per sales channel and drops the
+ * legacy columns.
  */
 export class Migration1700000400ExternalOrderContract extends MigrationStep {
   getCreationTimestamp(): number {
@@ -17,7 +17,7 @@ export class Migration1700000400ExternalOrderContract extends MigrationStep {
 
   override getMetadata(): MigrationMetadata {
     return stepMetadata({
-      description: 'status NOT NULL, unique reference per sales channel, FK, legacy columns dropped',
+      description: 'status NOT NULL, unique reference per sales channel, legacy columns dropped',
       phase: 'contract',
       release: '1.2.0',
       dependsOn: [Migration1700000100ExternalOrderNormalizedFields, Migration1700000300ExternalOrderNewWrites],
@@ -45,10 +45,8 @@ export class Migration1700000400ExternalOrderContract extends MigrationStep {
       { unique: true },
     );
     await this.dropIndexIfExists(db, 'external_order', 'idx_external_order_reference');
-    if (!(await this.foreignKeyExists(db, 'external_order', 'fk_external_order_sales_channel'))) {
-      await sql`ALTER TABLE external_order ADD CONSTRAINT fk_external_order_sales_channel
-        FOREIGN KEY (sales_channel_id) REFERENCES sales_channel (id) ON DELETE SET NULL`.execute(db);
-    }
+    // No foreign key to sales_channel: adding one to an existing table needs ALGORITHM=COPY with a shared lock
+    // (writes blocked for the whole rebuild). The compat plan reports orphans instead.
     for (const column of ['payload', 'legacy_status', 'legacy_amount']) {
       await this.dropColumnIfExists(db, 'external_order', column);
     }

@@ -67,13 +67,14 @@ export const contractPlan = defineCompatPlan({
       fix: { strategy: 'dedupe', keep: 'oldest', orderBy: 'created_at', rest: 'suffix' },
     },
     {
-      // The foreign key to sales_channel: orders of deleted sales channels lose the link (ON DELETE SET NULL).
+      // Orders of deleted sales channels: reported for the shop owner, not changed (the contract adds no foreign key,
+      // which would rebuild the table under a shared lock).
       id: 'sales-channel-exists',
       type: 'orphans',
       table: 'external_order',
       columns: ['sales_channel_id'],
       references: { table: 'sales_channel', columns: ['id'] },
-      fix: { strategy: 'null-out' },
+      severity: 'warning',
     },
     {
       // Zero dates break the table rebuild of MODIFY ... NOT NULL under strict sql_mode.
