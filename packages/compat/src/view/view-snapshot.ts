@@ -96,6 +96,20 @@ async function measure(db: Kysely<any>, name: string, query: string): Promise<Vi
   return { rowCount: Number(result.rows[0]?.n ?? 0), checksum: String(result.rows[0]?.checksum ?? '0'), columns };
 }
 
+/** Every way to bind a sampled key: each `0x…` value as text and as bytes (at most 2^columns tuples). */
+function bindings(values: readonly unknown[]): unknown[][] {
+  return values.reduce<unknown[][]>(
+    (tuples, value) => {
+      const forms =
+        typeof value === 'string' && /^0x(?:[0-9a-f]{2})+$/i.test(value)
+          ? [value, Buffer.from(value.slice(2), 'hex')]
+          : [value];
+      return tuples.flatMap((tuple) => forms.map((form) => [...tuple, form]));
+    },
+    [[]],
+  );
+}
+
 function normalizeRow(row: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(row).map(([column, value]) => [column, displayValue(value)]));
 }
@@ -189,7 +203,14 @@ export async function compareView(db: Kysely<any>, name: string): Promise<ViewCo
     snapshot.key.every((column) => after.columns.includes(column))
   ) {
     const keyOf = (row: Readonly<Record<string, unknown>>) => JSON.stringify(snapshot.key.map((column) => row[column]));
-    const tuples = snapshot.sample.map((row) => sql`(${sql.join(snapshot.key.map((column) => sql`${row[column]}`))})`);
+    // The sample holds displayed values: a BINARY key (a Shopware id) reads `0x…`. Such a value is bound both as
+    // text and as the bytes it stands for, so the lookup finds the row whatever the key column's type; the match by
+    // displayed value below keeps only the true one.
+    const tuples = snapshot.sample.flatMap((row) =>
+      bindings(snapshot.key.map((column) => row[column])).map(
+        (values) => sql`(${sql.join(values.map((value) => sql`${value}`))})`,
+      ),
+    );
     const current = await sql<Record<string, unknown>>`SELECT * FROM ${derived(snapshot.query)}
       WHERE (${sql.join(snapshot.key.map((column) => id(column)))}) IN (${sql.join(tuples)})`.execute(db);
     const byKey = new Map(current.rows.map((row) => [keyOf(normalizeRow(row)), normalizeRow(row)]));

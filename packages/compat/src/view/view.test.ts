@@ -41,6 +41,21 @@ describe('application view snapshot and compare', () => {
     ]);
   });
 
+  it('finds the sampled rows again by a BINARY(16) key, as Shopware ids are', async () => {
+    await sql`CREATE TABLE binary_order (id BINARY(16) NOT NULL PRIMARY KEY, ref VARCHAR(16) NOT NULL)`.execute(
+      schema.db,
+    );
+    await sql`INSERT INTO binary_order (id, ref) VALUES (UNHEX(REPEAT('0a', 16)), 'A'), (UNHEX(REPEAT('0b', 16)), 'B')`.execute(
+      schema.db,
+    );
+    await snapshotView(schema.db, 'binary-orders', 'SELECT id, ref FROM binary_order');
+    expect(await compareView(schema.db, 'binary-orders')).toMatchObject({ unchanged: true, differences: [] });
+    await sql`UPDATE binary_order SET ref = 'C' WHERE id = UNHEX(REPEAT('0b', 16))`.execute(schema.db);
+    expect((await compareView(schema.db, 'binary-orders')).differences).toEqual([
+      expect.objectContaining({ key: { id: `0x${'0b'.repeat(16)}` }, change: 'changed', columns: ['ref'] }),
+    ]);
+  });
+
   it('is independent of row order', async () => {
     await snapshotView(schema.db, 'ordered', 'SELECT id, name FROM legacy_customer ORDER BY id');
     await snapshotView(schema.db, 'reversed', 'SELECT id, name FROM legacy_customer ORDER BY id DESC');
