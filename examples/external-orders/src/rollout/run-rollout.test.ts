@@ -59,6 +59,11 @@ describe('the ExternalOrders rollout on 10,000 production-like orders', () => {
     });
   });
 
+  it("leaves the application's view of the orders unchanged by the contract", () => {
+    expect(output).toMatch(/\| external-order-list \| snapshot \| \d+ \| snapshot taken \|/);
+    expect(output).toMatch(/\| external-order-list \| compare \| \d+ \| unchanged \(count and checksum equal\) \|/);
+  });
+
   it('passes the validation checklist and refuses a compensation-only rollback after the contract', () => {
     expect(report.validateExitCode).toBe(EXIT_CODES.OK);
     expect(output).toMatch(/Result: \*\*PASSED\*\*/);

@@ -53,8 +53,9 @@ export async function runExternalOrdersRollout(options: RolloutOptions): Promise
   // The config file reads the metrics URL from the environment when it is loaded, at the first command.
   process.env.EXTERNAL_ORDERS_METRICS_URL = `http://127.0.0.1:${(metrics.address() as AddressInfo).port}/metrics`;
   const safemig = cli(options);
+  const heading = (title: string) => out(`\n==> [${((Date.now() - started) / 1000).toFixed(1)} s] ${title}\n`);
   try {
-    out('\n==> Release 1.0 is live: the legacy table with production-like data\n');
+    heading('Release 1.0 is live: the legacy table with production-like data');
     await safemig('migrate', '--until', '1700000000');
     const seeded = await seedLegacyOrders(db, { rows: options.rows });
     out(
@@ -62,36 +63,39 @@ export async function runExternalOrdersRollout(options: RolloutOptions): Promise
     );
     out(`  anomalies seeded: ${entries(seeded.anomalies)}\n`);
 
-    out('\n==> Review: the rollout plan (committed and reviewed) and the linter\n');
+    heading('Review: the rollout plan (committed and reviewed) and the linter');
     await safemig('plan', '--check', '--file', options.planFile);
     await safemig('lint');
 
-    out('\n==> Before release 1.1: what the legacy data looks like, and the fixes the mapping needs\n');
+    heading('Before release 1.1: what the legacy data looks like, and the fixes the mapping needs');
     await safemig('compat', '--plan', LEGACY_DATA_PLAN, '--fix');
     await safemig('validate', '--capture-baseline', '--by', 'rollout');
 
-    out('\n==> Release 1.1: expand (NULLable columns) and adapt (dual writes behind the flag)\n');
+    heading('Release 1.1: expand (NULLable columns) and adapt (dual writes behind the flag)');
     await safemig('migrate', '--until', '1700000200');
     await safemig('flag', 'list');
 
-    out('\n==> Backfill: dry-run first, then batches (resumable; kill -9 at any moment is safe)\n');
+    heading('Backfill: dry-run first, then batches (resumable; kill -9 at any moment is safe)');
     await safemig('backfill', 'dry-run', NORMALIZED_FIELDS_BACKFILL);
     const backfill = await runBackfill(db, registry, out);
 
-    out('\n==> Before release 1.2: the contract plan must pass (fixes are audited and undoable)\n');
+    heading('Before release 1.2: the contract plan must pass (fixes are audited and undoable)');
     await safemig('compat', '--plan', CONTRACT_PLAN, '--fix');
     const snapshot = options.snapshotName ?? 'before_1_2_0';
     await safemig('snapshot', 'create', '--tables', 'external_order', '--name', snapshot, '--by', 'rollout');
 
-    out('\n==> Release 1.2: activate (writes to the new model only), then contract (destructive)\n');
+    heading('Release 1.2: activate (writes to the new model only), then contract (destructive)');
     await safemig('migrate');
     await safemig('migrate:destructive', '--mode', 'all', '--current-release', '1.2.0');
     await safemig('status');
 
-    out('\n==> Post-migration validation checklist\n');
+    heading("After the contract: the compat re-check compares the application's view with its snapshot");
+    await safemig('compat', '--plan', CONTRACT_PLAN);
+
+    heading('Post-migration validation checklist');
     const validateExitCode = await safemig('validate');
 
-    out('\n==> Rollback: can release 1.1 still run on this schema?\n');
+    heading('Rollback: can release 1.1 still run on this schema?');
     const rollbackCheckExitCode = await safemig('rollback', 'check', '--to', '1.1.0');
 
     const counts = await sql<{ live: number | string; quarantined: number | string }>`
