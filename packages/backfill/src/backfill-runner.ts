@@ -60,7 +60,12 @@ export const DEFAULT_LOG_INTERVAL_MS = 5_000;
 /** `maxErrorRate` is only judged once a run has processed this many rows. */
 export const ERROR_RATE_MIN_ROWS = 100;
 
-const BATCH_RETRY_REASONS: readonly RetryReason[] = ['deadlock', 'lock-wait-timeout', 'statement-timeout'];
+const BATCH_RETRY_REASONS: readonly RetryReason[] = [
+  'deadlock',
+  'lock-wait-timeout',
+  'statement-timeout',
+  'query-interrupted',
+];
 
 export interface BackfillRunnerProps {
   readonly db: Kysely<any>;

@@ -10,12 +10,13 @@ beforeAll(async () => {
 afterAll(() => schema.destroy());
 
 describe('retryReasonOf', () => {
-  it('classifies deadlocks, lock wait timeouts, statement timeouts and lost connections, and nothing else', () => {
+  it('classifies deadlocks, lock wait timeouts, statement timeouts, KILL QUERY and lost connections, and nothing else', () => {
     const error = (fields: object) => Object.assign(new Error('x'), fields);
     expect(retryReasonOf(error({ errno: 1213, code: 'ER_LOCK_DEADLOCK' }))).toBe('deadlock');
     expect(retryReasonOf(error({ errno: 1205 }))).toBe('lock-wait-timeout');
     expect(retryReasonOf(error({ errno: 1969 }))).toBe('statement-timeout');
     expect(retryReasonOf(error({ errno: 3024 }))).toBe('statement-timeout');
+    expect(retryReasonOf(error({ errno: 1317, code: 'ER_QUERY_INTERRUPTED' }))).toBe('query-interrupted');
     expect(retryReasonOf(error({ code: 'PROTOCOL_CONNECTION_LOST', fatal: true }))).toBe('connection-lost');
     expect(retryReasonOf(error({ errno: 2013 }))).toBe('connection-lost');
     expect(retryReasonOf(error({ errno: 1062, code: 'ER_DUP_ENTRY' }))).toBeUndefined();

@@ -1,5 +1,11 @@
 /** Why a failed statement is worth trying again. */
-export type RetryReason = 'deadlock' | 'lock-wait-timeout' | 'statement-timeout' | 'connection-lost';
+export type RetryReason =
+  | 'deadlock'
+  | 'lock-wait-timeout'
+  | 'statement-timeout'
+  /** `KILL QUERY` by an operator or a watchdog (1317): the statement, and with it the batch, is rolled back. */
+  | 'query-interrupted'
+  | 'connection-lost';
 
 /** Retry settings: exponential backoff with jitter between `minTimeoutMs` and `maxTimeoutMs`. */
 export interface RetryOptions {
@@ -29,7 +35,8 @@ const CONNECTION_CODES = new Set([
 
 /**
  * Classifies a server or driver error: deadlock (1213), lock wait timeout (1205), statement timeout (MariaDB 1969
- * `max_statement_time`, MySQL 3024 `max_execution_time`), lost connection (2006, 2013, 4031, mysql2 fatal errors).
+ * `max_statement_time`, MySQL 3024 `max_execution_time`), interrupted statement (1317, `KILL QUERY`), lost connection
+ * (2006, 2013, 4031, mysql2 fatal errors).
  * Anything else is not retried.
  *
  * ### Examples
@@ -44,6 +51,7 @@ export function retryReasonOf(error: unknown): RetryReason | undefined {
   if (errno === 1205 || code === 'ER_LOCK_WAIT_TIMEOUT') return 'lock-wait-timeout';
   if (errno === 1969 || errno === 3024 || code === 'ER_STATEMENT_TIMEOUT' || code === 'ER_QUERY_TIMEOUT')
     return 'statement-timeout';
+  if (errno === 1317 || code === 'ER_QUERY_INTERRUPTED') return 'query-interrupted';
   if (errno === 2006 || errno === 2013 || errno === 4031 || fatal === true) return 'connection-lost';
   if (typeof code === 'string' && CONNECTION_CODES.has(code)) return 'connection-lost';
   if (error instanceof Error && /connection is in closed state|connection lost/i.test(error.message))

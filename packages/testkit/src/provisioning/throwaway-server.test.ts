@@ -51,6 +51,20 @@ describe('the throwaway server (option 4)', () => {
     }
   });
 
+  it('passes extra server options after its own, so they can switch on what the defaults switch off', async () => {
+    const server = await startThrowawayServer({ serverArguments: ['--server-id=7', '--log-bin'] });
+    try {
+      const db = createDatabase(server.config);
+      const result = await sql<{ id: number; binlog: number }>`SELECT @@server_id AS id, @@log_bin AS binlog`.execute(
+        db,
+      );
+      await db.destroy();
+      expect(result.rows[0]).toEqual({ id: '7', binlog: '1' });
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('is what createTestDatabase() uses when forced, shared by the databases of a process and stopped after the last', async () => {
     const reports: string[] = [];
     const options = { servers: ['throwaway'] as const, report: (message: string) => reports.push(message) };

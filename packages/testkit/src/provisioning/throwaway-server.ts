@@ -59,6 +59,11 @@ export function findServerBinary(options: FindServerBinaryOptions = {}): ServerB
 export interface ThrowawayServerOptions extends FindServerBinaryOptions {
   /** How long the server may take to answer after start; default 30 s. */
   readonly startTimeoutMs?: number;
+  /**
+   * More server options, appended after the defaults (the later of two options wins), e.g.
+   * `['--server-id=2', '--log-bin', '--gtid-strict-mode=1']` for one side of a replication pair.
+   */
+  readonly serverArguments?: readonly string[];
 }
 
 /**
@@ -105,7 +110,11 @@ export async function startThrowawayServer(options: ThrowawayServerOptions = {})
   try {
     await initializeDatadir(binary, datadir, errorLog, asRoot, options.path);
     const port = await freePort();
-    child = spawn(binary.path, serverArguments(binary, { datadir, directory, errorLog, port, asRoot }), {
+    const args = [
+      ...serverArguments(binary, { datadir, directory, errorLog, port, asRoot }),
+      ...(options.serverArguments ?? []),
+    ];
+    child = spawn(binary.path, args, {
       stdio: 'ignore',
       detached: false,
     });
