@@ -13,23 +13,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BackfillRunner } from '@safemig/backfill';
 import { createDatabase, parseDatabaseConfig, quoteIdentifier } from '@safemig/core';
 import { sql, type Kysely } from 'kysely';
+import { digits } from './bench-support';
 
 const CONNECTIONS = 4;
 const INTERVAL_MS = 10;
 const BASELINE_MS = 10_000;
 /** Bound on writes per connection and phase, whatever happens. */
 const MAX_WRITES = 20_000;
-
-function digits(count: number) {
-  const places = Math.max(1, Math.ceil(Math.log10(count)));
-  const tables = Array.from({ length: places }, (_, i) =>
-    sql.raw(
-      `(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) d${i}`,
-    ),
-  );
-  const value = sql.raw(Array.from({ length: places }, (_, i) => `d${i}.d * ${10 ** i}`).join(' + '));
-  return sql`SELECT ${value} + 1 AS n FROM ${sql.join(tables, sql`, `)}`;
-}
 
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

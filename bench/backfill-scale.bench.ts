@@ -12,20 +12,10 @@ import { randomBytes } from 'node:crypto';
 import { BackfillRunner } from '@safemig/backfill';
 import { createDatabase, parseDatabaseConfig, quoteIdentifier } from '@safemig/core';
 import { sql, type Kysely } from 'kysely';
+import { digits } from './bench-support';
 
 const CASE_STATUS = "CASE legacy_status WHEN 'P' THEN 'paid' WHEN 'O' THEN 'open' ELSE 'cancelled' END";
 const BATCH = 5_000;
-
-function digits(count: number) {
-  const places = Math.max(1, Math.ceil(Math.log10(count)));
-  const tables = Array.from({ length: places }, (_, i) =>
-    sql.raw(
-      `(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) d${i}`,
-    ),
-  );
-  const value = sql.raw(Array.from({ length: places }, (_, i) => `d${i}.d * ${10 ** i}`).join(' + '));
-  return sql`SELECT ${value} + 1 AS n FROM ${sql.join(tables, sql`, `)}`;
-}
 
 async function createTable(db: Kysely<any>, count: number): Promise<void> {
   await sql`DROP TABLE IF EXISTS scale_order`.execute(db);
