@@ -211,10 +211,7 @@ export function defineBackfill(input: BackfillDefinitionInput): BackfillDefiniti
   }
   const result = (hasSet ? setSchema : transformSchema).safeParse(input);
   if (!result.success) {
-    throw new InvalidConfigError(
-      subject,
-      result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
-    );
+    throw InvalidConfigError.fromZod(subject, result.error);
   }
   const data = result.data as z.output<typeof setSchema> & Partial<z.output<typeof transformSchema>>;
   const batchSize = data.batchSize ?? BACKFILL_DEFAULTS.batchSize;

@@ -85,10 +85,7 @@ export async function ensureSalesChannelTable(db: Kysely<any>): Promise<void> {
 export async function seedLegacyOrders(db: Kysely<any>, options: SeedOptions): Promise<SeedResult> {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
-    throw new InvalidConfigError(
-      'seed options',
-      parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-    );
+    throw InvalidConfigError.fromZod('seed options', parsed.error);
   }
   const { rows, seed, salesChannels, batchSize } = parsed.data;
   const rates = { ...DEFAULT_ANOMALY_RATES, ...parsed.data.rates };

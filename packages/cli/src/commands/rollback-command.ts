@@ -108,10 +108,7 @@ export function registerRollbackCommand(program: Command, context: CliContext): 
 function planOptions(context: CliContext, to: string) {
   const parsed = sectionSchema.safeParse(context.config.config.rollback);
   if (!parsed.success) {
-    throw new InvalidConfigError(
-      'config file',
-      parsed.error.issues.map((issue) => ({ path: ['rollback', ...issue.path].join('.'), message: issue.message })),
-    );
+    throw InvalidConfigError.fromZod('config file', parsed.error, { prefix: ['rollback'] });
   }
   return {
     to,

@@ -104,13 +104,7 @@ export function loadConfigFile(explicitPath: string | undefined, cwd: string = p
   }
   const migrations = migrationsSchema.safeParse(config.migrations);
   if (!migrations.success) {
-    throw new InvalidConfigError(
-      `config file ${file}`,
-      migrations.error.issues.map((issue) => ({
-        path: ['migrations', ...issue.path].join('.'),
-        message: issue.message,
-      })),
-    );
+    throw InvalidConfigError.fromZod(`config file ${file}`, migrations.error, { prefix: ['migrations'] });
   }
   return { config, file, resolvePath };
 }

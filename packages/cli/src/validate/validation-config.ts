@@ -71,10 +71,7 @@ export type ValidationConfig = z.infer<typeof validationSchema>;
 export function parseValidationConfig(section: unknown): ValidationConfig {
   const parsed = validationSchema.safeParse(section ?? {});
   if (!parsed.success) {
-    throw new InvalidConfigError(
-      'config file',
-      parsed.error.issues.map((issue) => ({ path: ['validation', ...issue.path].join('.'), message: issue.message })),
-    );
+    throw InvalidConfigError.fromZod('config file', parsed.error, { prefix: ['validation'] });
   }
   return parsed.data;
 }

@@ -165,12 +165,10 @@ export type OrphanCheck = Extract<CheckDefinition, { type: 'orphans' }>;
 export function defineCheck(input: CheckDefinitionInput, path = 'check'): CheckDefinition {
   const result = checkSchema.safeParse(input);
   if (!result.success) {
-    throw new InvalidConfigError(
+    throw InvalidConfigError.fromZod(
       `compat ${path}${typeof input?.id === 'string' ? ` ${JSON.stringify(input.id)}` : ''}`,
-      result.error.issues.map((issue) => ({
-        path: [path, ...issue.path.map(String)].join('.'),
-        message: issue.message,
-      })),
+      result.error,
+      { prefix: [path] },
     );
   }
   return result.data as CheckDefinition;

@@ -53,13 +53,6 @@ export type CompatSection = Omit<z.output<typeof compatSectionSchema>, 'plans'> 
   readonly plans: readonly CompatPlan[];
 };
 
-function issues(error: z.ZodError, prefix: string[]) {
-  return error.issues.map((issue) => ({
-    path: [...prefix, ...issue.path.map(String)].join('.'),
-    message: issue.message,
-  }));
-}
-
 /**
  * Validates one check plan; errors name the field (`checks.1.column: ...`).
  *
@@ -75,7 +68,7 @@ function issues(error: z.ZodError, prefix: string[]) {
 export function defineCompatPlan(input: CompatPlanInput): CompatPlan {
   const result = compatPlanSchema.safeParse(input);
   if (!result.success)
-    throw new InvalidConfigError(`compat plan ${JSON.stringify(input?.migration ?? '?')}`, issues(result.error, []));
+    throw InvalidConfigError.fromZod(`compat plan ${JSON.stringify(input?.migration ?? '?')}`, result.error);
   return result.data as CompatPlan;
 }
 
@@ -83,11 +76,10 @@ export function defineCompatPlan(input: CompatPlanInput): CompatPlan {
 export function parseCompatSection(input: unknown): CompatSection {
   const result = compatSectionSchema.safeParse(input);
   if (!result.success) {
-    throw new InvalidConfigError(
-      'configuration',
-      issues(result.error, ['compat']),
-      'Declare `compat: { plans: [{ migration, checks: [...] }] }` in safemig.config.',
-    );
+    throw InvalidConfigError.fromZod('configuration', result.error, {
+      prefix: ['compat'],
+      hint: 'Declare `compat: { plans: [{ migration, checks: [...] }] }` in safemig.config.',
+    });
   }
   return result.data as CompatSection;
 }

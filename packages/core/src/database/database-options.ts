@@ -55,11 +55,9 @@ export function parseDatabaseConfig(input: string | DatabaseOptions): DatabaseCo
   const fields = 'url' in raw && typeof raw.url === 'string' ? fieldsFromUrl(raw.url, raw) : raw;
   const result = optionsSchema.safeParse(fields);
   if (!result.success) {
-    throw new InvalidConfigError(
-      'database options',
-      result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-      'Use mysql://user:password@host:port/database or pass { host, port, user, password, database }.',
-    );
+    throw InvalidConfigError.fromZod('database options', result.error, {
+      hint: 'Use mysql://user:password@host:port/database or pass { host, port, user, password, database }.',
+    });
   }
   return makeConfig(result.data);
 }

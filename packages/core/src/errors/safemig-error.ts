@@ -1,3 +1,5 @@
+import type { ZodError } from 'zod';
+
 /**
  * Stable error codes. Scripts and the CLI branch on `error.code`, never on the message text.
  */
@@ -76,6 +78,28 @@ export class InvalidConfigError extends SafemigError {
     const lines = issues.map((issue) => `  - ${issue.path || '(root)'}: ${issue.message}`).join('\n');
     super(ERROR_CODES.INVALID_CONFIG, `Invalid ${subject}:\n${lines}`, { hint });
     this.issues = issues;
+  }
+
+  /**
+   * The error for a failed zod parse: one issue per field, its path prefixed with where the object sits in a larger
+   * configuration (`['migrations']` gives `migrations.directory: ...`).
+   *
+   * ### Examples
+   * ```ts
+   * const parsed = schema.safeParse(config.validation);
+   * if (!parsed.success) throw InvalidConfigError.fromZod('config file', parsed.error, { prefix: ['validation'] });
+   * ```
+   */
+  static fromZod(
+    subject: string,
+    error: ZodError,
+    options: { readonly prefix?: readonly string[]; readonly hint?: string } = {},
+  ): InvalidConfigError {
+    const issues = error.issues.map((issue) => ({
+      path: [...(options.prefix ?? []), ...issue.path.map(String)].join('.'),
+      message: issue.message,
+    }));
+    return new InvalidConfigError(subject, issues, options.hint);
   }
 }
 

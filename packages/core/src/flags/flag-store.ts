@@ -120,10 +120,7 @@ export async function setFlag(
   const target = validState(state);
   const parsed = setOptionsSchema.safeParse(options);
   if (!parsed.success) {
-    throw new InvalidConfigError(
-      `setFlag options for ${flagName}`,
-      parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-    );
+    throw InvalidConfigError.fromZod(`setFlag options for ${flagName}`, parsed.error);
   }
   const { by, reason, force } = parsed.data;
   await ensureFlagTables(db);

@@ -175,7 +175,7 @@ export class Migrator extends EventEmitter<{ progress: [MigrationProgressEvent] 
       migrationTable: props.migrationTable,
       blueGreen: props.blueGreen,
     });
-    if (!parsed.success) throw configError('Migrator options', parsed.error);
+    if (!parsed.success) throw InvalidConfigError.fromZod('Migrator options', parsed.error);
     this.#db = props.db;
     this.#source = props.source;
     this.#logger = props.logger ?? SILENT_LOGGER;
@@ -222,7 +222,7 @@ export class Migrator extends EventEmitter<{ progress: [MigrationProgressEvent] 
 
   async #run(mode: MigrationMode, options: DestructiveMigrateOptions): Promise<MigrationRunResult> {
     const parsed = (mode === 'update' ? migrateOptionsSchema : destructiveOptionsSchema).safeParse(options);
-    if (!parsed.success) throw configError('migrate options', parsed.error);
+    if (!parsed.success) throw InvalidConfigError.fromZod('migrate options', parsed.error);
     const { until, limit } = parsed.data;
     // The ordering rules need only the metadata, so a broken rollout is refused before anything runs.
     const resolved = new Map(
@@ -401,11 +401,4 @@ function statusOf(migration: LoadedMigration, row: MigrationRow | undefined): Mi
     updateDestructive,
     message,
   };
-}
-
-function configError(subject: string, error: z.ZodError): InvalidConfigError {
-  return new InvalidConfigError(
-    subject,
-    error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-  );
 }

@@ -98,10 +98,7 @@ export async function planRollback(
 ): Promise<RollbackPlan> {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
-    throw new InvalidConfigError(
-      'rollback options',
-      parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-    );
+    throw InvalidConfigError.fromZod('rollback options', parsed.error);
   }
   const { to } = parsed.data;
   const rows = await readMigrationRows(db, parsed.data.migrationTable ?? DEFAULT_MIGRATION_TABLE);
