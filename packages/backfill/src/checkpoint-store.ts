@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { id, lockNameFor } from '@safemig/core';
+import { id, lockNameFor, tableExists } from '@safemig/core';
 import { sql, type Kysely } from 'kysely';
 import { inTransaction } from './transaction';
 
@@ -126,10 +126,8 @@ export class CheckpointStore {
   }
 
   /** Whether the checkpoint table exists (dry-run and status read it without creating it). */
-  async tableExists(): Promise<boolean> {
-    const result = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM information_schema.TABLES
-      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${this.#table}`.execute(this.#db);
-    return Number(result.rows[0]?.n) > 0;
+  tableExists(): Promise<boolean> {
+    return tableExists(this.#db, this.#table);
   }
 
   /** All ranges of a backfill, in order; empty when it never ran (or the table does not exist). */

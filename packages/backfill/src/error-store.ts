@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { id } from '@safemig/core';
+import { id, tableExists } from '@safemig/core';
 import { sql, type Kysely } from 'kysely';
 
 /** The error table: rows a backfill could not process, with their key, the last message and the attempts. */
@@ -101,10 +101,8 @@ export class ErrorStore {
     if (await this.#exists()) await sql`DELETE FROM ${id(this.#table)} WHERE name = ${name}`.execute(this.#db);
   }
 
-  async #exists(): Promise<boolean> {
-    const result = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM information_schema.TABLES
-      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${this.#table}`.execute(this.#db);
-    return Number(result.rows[0]?.n) > 0;
+  #exists(): Promise<boolean> {
+    return tableExists(this.#db, this.#table);
   }
 }
 

@@ -1,4 +1,4 @@
-import { id } from '@safemig/core';
+import { id, tableExists } from '@safemig/core';
 import { sql, type Kysely } from 'kysely';
 
 /** Row counts and checksums per table, captured before a deploy. */
@@ -63,7 +63,7 @@ export async function storeBaseline(
 
 /** The stored baseline, or undefined when none was captured. */
 export async function readBaseline(db: Kysely<any>): Promise<BaselineEntry[] | undefined> {
-  if (!(await exists(db, VALIDATION_BASELINE_TABLE))) return undefined;
+  if (!(await tableExists(db, VALIDATION_BASELINE_TABLE))) return undefined;
   const result = await sql<{
     table_name: string;
     row_count: number | string;
@@ -95,14 +95,8 @@ export async function storeSignOff(db: Kysely<any>, item: string, by: string): P
 
 /** Every sign-off of the current cycle, by item. */
 export async function readSignOffs(db: Kysely<any>): Promise<Map<string, SignOff>> {
-  if (!(await exists(db, VALIDATION_SIGNOFF_TABLE))) return new Map();
+  if (!(await tableExists(db, VALIDATION_SIGNOFF_TABLE))) return new Map();
   const result = await sql<{ item: string; signed_by: string; signed_at: Date }>`
     SELECT \`item\`, \`signed_by\`, \`signed_at\` FROM ${id(VALIDATION_SIGNOFF_TABLE)}`.execute(db);
   return new Map(result.rows.map((row) => [row.item, { item: row.item, by: row.signed_by, at: row.signed_at }]));
-}
-
-async function exists(db: Kysely<any>, table: string): Promise<boolean> {
-  const result = await sql`
-    SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${table}`.execute(db);
-  return result.rows.length > 0;
 }

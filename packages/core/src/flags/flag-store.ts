@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { FlagTransitionError, InvalidConfigError } from '../errors';
+import { tableExists } from '../schema';
 import { id } from '../sql';
 import { flagNameSchema, flagStateSchema, skipsDual, type FlagState } from './flag-state';
 
@@ -83,7 +84,7 @@ export async function ensureFlagTables(db: Kysely<any>): Promise<void> {
  */
 export async function getFlag(db: Kysely<any>, name: string): Promise<Flag> {
   const flagName = validName(name);
-  if (!(await flagTableExists(db))) return unset(flagName);
+  if (!(await tableExists(db, FLAG_TABLE))) return unset(flagName);
   const result = await sql<FlagRow>`
     SELECT \`name\`, \`state\`, \`updated_at\`, \`updated_by\`, \`reason\` FROM ${id(FLAG_TABLE)}
     WHERE \`name\` = ${flagName}`.execute(db);
@@ -93,7 +94,7 @@ export async function getFlag(db: Kysely<any>, name: string): Promise<Flag> {
 
 /** Every flag that was ever set, by name. */
 export async function listFlags(db: Kysely<any>): Promise<Flag[]> {
-  if (!(await flagTableExists(db))) return [];
+  if (!(await tableExists(db, FLAG_TABLE))) return [];
   const result = await sql<FlagRow>`
     SELECT \`name\`, \`state\`, \`updated_at\`, \`updated_by\`, \`reason\` FROM ${id(FLAG_TABLE)}
     ORDER BY \`name\``.execute(db);
@@ -147,7 +148,7 @@ export async function setFlag(
 /** The audit trail, oldest first: of one flag, or of every flag. */
 export async function flagHistory(db: Kysely<any>, name?: string): Promise<FlagChange[]> {
   const flagName = name === undefined ? undefined : validName(name);
-  if (!(await flagTableExists(db))) return [];
+  if (!(await tableExists(db, FLAG_TABLE))) return [];
   const filter = flagName === undefined ? sql`` : sql`WHERE \`name\` = ${flagName}`;
   const result = await sql<{
     name: string;
@@ -183,12 +184,6 @@ function flagOf(row: FlagRow): Flag {
 
 function unset(name: string): Flag {
   return { name, state: 'off', updatedAt: null, updatedBy: null, reason: null };
-}
-
-async function flagTableExists(db: Kysely<any>): Promise<boolean> {
-  const result = await sql`
-    SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${FLAG_TABLE}`.execute(db);
-  return result.rows.length > 0;
 }
 
 function validName(name: string): string {

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { tableExists } from '../schema';
 import { id } from '../sql';
 import type { LoadedMigration } from './migration-source';
 
@@ -43,11 +44,7 @@ export async function syncMigrationTable(
 
 /** The rows of the given steps (or all rows), keyed by class. An absent table reads as no rows. */
 export async function readMigrationRows(db: Kysely<any>, table: string): Promise<Map<string, MigrationRow>> {
-  const exists =
-    await sql`SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${table}`.execute(
-      db,
-    );
-  if (exists.rows.length === 0) return new Map();
+  if (!(await tableExists(db, table))) return new Map();
   const result = await sql<{
     class: string;
     creation_timestamp: number;
