@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { identifierSchema, InvalidConfigError } from '@safemig/core';
+import { identifierSchema, InvalidConfigError, sqlExpressionProblem } from '@safemig/core';
 import { z } from 'zod';
-import { sqlExpressionProblem } from './sql-expression';
 
 /**
  * Returned by a transform to leave a row as it is. The row is counted as skipped; it still matches `where`, so a

@@ -1,15 +1,13 @@
-import { identifierSchema } from '@safemig/core';
+import { identifierSchema, sqlExpressionProblem } from '@safemig/core';
 import { z } from 'zod';
 
 /** Rewrites one legacy value in JS (the "one mapping" of DESIGN.md); return the value unchanged to leave the row. */
 export type NormalizeFunction = (value: unknown, row: Readonly<Record<string, unknown>>) => unknown;
 
-const sqlExpression = z
-  .string()
-  .min(1)
-  .refine((value) => !/;|--|#|\/\*/.test(value.replace(/'(?:[^'\\]|\\.|'')*'/g, "''")), {
-    message: 'must be one SQL expression without ; or comments',
-  });
+const sqlExpression = z.string().superRefine((value, context) => {
+  const problem = sqlExpressionProblem(value);
+  if (problem) context.addIssue({ code: 'custom', message: `SQL expression ${problem}` });
+});
 
 const batchSize = z.number().int().min(1).max(100_000).optional();
 

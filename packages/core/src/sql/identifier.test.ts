@@ -1,5 +1,6 @@
 import { InvalidIdentifierError, InvalidSqlFragmentError } from '../errors';
 import { quoteIdentifier } from './identifier';
+import { sqlExpressionProblem } from './sql-expression';
 import { validateColumnType, validateTriggerBody } from './sql-fragment';
 
 describe('quoteIdentifier', () => {
@@ -49,5 +50,24 @@ describe('SQL fragments', () => {
     expect(() => validateTriggerBody('SET NEW.a = 1; DROP TABLE x')).toThrow(/BEGIN ... END/);
     expect(() => validateTriggerBody('SET NEW.a = 1 -- x')).toThrow(/comment/);
     expect(() => validateTriggerBody('BEGIN SET NEW.a = 1;')).toThrow(/closed by END/);
+  });
+});
+
+describe('sqlExpressionProblem', () => {
+  it('accepts expressions whose quotes hold ; -- # and parentheses', () => {
+    expect(sqlExpressionProblem("status IS NULL AND note <> 'a; -- b (c'")).toBeUndefined();
+    expect(sqlExpressionProblem("COALESCE(updated_at, '2019-01-01 00:00:00.000')")).toBeUndefined();
+  });
+
+  it.each([
+    ['', 'is empty'],
+    ['1; DROP TABLE t', 'contains a statement separator (;)'],
+    ['a = 1 -- rest', 'contains an SQL comment'],
+    ['a = 1 /* x */', 'contains an SQL comment'],
+    ["a = 'open", "has an unterminated ' quote"],
+    ['x = 1) OR (1 = 1', 'closes a parenthesis it did not open'],
+    ['(x = 1', 'leaves a parenthesis open'],
+  ])('refuses %j: %s', (expression, problem) => {
+    expect(sqlExpressionProblem(expression)).toBe(problem);
   });
 });

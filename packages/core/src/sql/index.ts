@@ -1,2 +1,3 @@
 export * from './identifier';
+export * from './sql-expression';
 export * from './sql-fragment';

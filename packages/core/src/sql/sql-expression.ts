@@ -1,6 +1,6 @@
 /*
- * `where` and the expressions of `set` are SQL written by the backfill author, not data: they cannot be bound
- * parameters. They are checked for what would let a fragment escape its place in the statement safemig builds
+ * Backfill `where`/`set` expressions, compat fix expressions and application-view queries are SQL written by the
+ * author, not data: they cannot be bound parameters. They are checked for what would let a fragment escape its place in the statement safemig builds
  * around it: a statement separator, a comment that swallows the rest of the statement, an unterminated quote, or a
  * parenthesis that closes the one safemig opens around the fragment (`x = 1) OR (1 = 1`).
  */
