@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { createDatabase } from '@safemig/core';
 import { Registry } from 'prom-client';
 import { createTestSchema, type TestSchema } from '../../../test/support/test-schema';
 import { createOrders, mapStatus, touchCounts, waitForLockWait } from './__fixtures__/orders';
@@ -8,6 +9,7 @@ import {
   BackfillRunner,
   defineBackfill,
   skipRow,
+  type BackfillPatch,
   type BackfillProgressEvent,
   type BackfillRunnerProps,
 } from './index';
@@ -305,6 +307,50 @@ describe('transform backfill', () => {
       { id: 44, legacy_status: 'C', status: 'cancelled' },
     ]);
     expect(await statusCounts('race_order')).not.toHaveProperty('null');
+  });
+
+  it('writes a large batch in statements of at most 500 rows, and a conflict in a later one redoes the whole batch row by row', async () => {
+    await createOrders(schema.db, 1_200, 'split_order');
+    const app = schema.connect();
+    const updates: string[] = [];
+    const db = createDatabase(schema.config, {
+      log: (event) => {
+        if (event.level === 'query' && /^UPDATE .*JOIN \(SELECT/s.test(event.query.sql)) updates.push(event.query.sql);
+      },
+    });
+    try {
+      const summary = await new BackfillRunner({
+        db,
+        definition: {
+          name: 'transform.split',
+          table: 'split_order',
+          where: 'status IS NULL',
+          select: ['legacy_status'],
+          transform: async (row) => {
+            // Changed by the application after the read: its write is in the batch's third statement.
+            if (row.id === 1_149 && row.legacy_status !== 'C')
+              await sql`UPDATE split_order SET legacy_status = 'C' WHERE id = 1149`.execute(app);
+            // Every third row sets a second column as well: two groups of columns, each split on its own.
+            const status = mapStatus(row.legacy_status);
+            const patch: BackfillPatch = Number(row.id) % 3 === 0 ? { status, n: 1 } : { status };
+            return patch;
+          },
+          batchSize: 1_200,
+          minBatchSize: 1_200,
+          maxBatchSize: 1_200,
+        },
+      }).run();
+      expect(summary).toMatchObject({ status: 'completed', updated: 1_200, conflicts: 1, failed: 0, batches: 1 });
+    } finally {
+      await db.destroy();
+    }
+    // 800 rows setting one column (500 + 300) and 400 setting two; each statement at most 500 rows.
+    const rowsPerStatement = updates.map((text) => text.split(' UNION ALL ').length);
+    expect(rowsPerStatement).toEqual([500, 300, 400]);
+    const wrong = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM split_order
+      WHERE status IS NULL OR status <> CASE legacy_status WHEN 'P' THEN 'paid' WHEN 'O' THEN 'open' ELSE 'cancelled' END
+         OR (id % 3 = 0) <> (n = 1)`.execute(schema.db);
+    expect(Number(wrong.rows[0]?.n)).toBe(0);
   });
 });
 

@@ -11,7 +11,7 @@ import {
   BackfillActiveError,
 } from './backfill-errors';
 import type { BackfillProgressEvent, BackfillStopReason, BackfillSummary, BatchReport } from './backfill-events';
-import { BatchSizer, estimateRowBytes } from './batch-sizer';
+import { BatchSizer, estimateBatchBytes } from './batch-sizer';
 import {
   addCounters,
   CheckpointStore,
@@ -46,7 +46,9 @@ import { inTransaction } from './transaction';
 import {
   readChunkRows,
   readRowByKey,
+  patchCheckerFor,
   transformRow,
+  transformRowNow,
   writeRow,
   writeRowsTogether,
   type PendingWrite,
@@ -637,10 +639,11 @@ export class BackfillRunner extends EventEmitter<{ progress: [BackfillProgressEv
     const writes: PendingWrite[] = [];
     const failures: { read: ReadRow; message: string }[] = [];
     let skipped = 0;
-    let bytes = 0;
+    const bytes = estimateBatchBytes(rows);
+    const checker = patchCheckerFor(definition, shape);
     for (const read of rows) {
-      bytes += estimateRowBytes(read.row);
-      const outcome = await transformRow(definition, shape, read.row);
+      const pending = transformRowNow(definition, checker, read.row);
+      const outcome = pending instanceof Promise ? await pending : pending;
       if (outcome.kind === 'patch') writes.push({ read, patch: outcome.patch });
       else if (outcome.kind === 'skip') skipped += 1;
       else failures.push({ read, message: outcome.message });

@@ -69,13 +69,32 @@ export class BatchSizer {
 /** Rough memory of one row's values, for the memory cap. */
 export function estimateRowBytes(row: Readonly<Record<string, unknown>>): number {
   let bytes = 0;
-  for (const value of Object.values(row)) {
+  for (const column in row) {
+    const value = row[column];
     bytes += BYTES_PER_FIELD;
     if (typeof value === 'string') bytes += value.length * 2;
     else if (value instanceof Uint8Array) bytes += value.byteLength;
     else if (value !== null && typeof value === 'object') bytes += JSON.stringify(value)?.length ?? 0;
   }
   return bytes;
+}
+
+const SAMPLED_ROWS = 256;
+
+/**
+ * Rough memory of a batch's rows, from at most 256 evenly spaced rows scaled to the batch: estimating every row
+ * (JSON values are measured by serializing them) would itself make garbage in proportion to the batch.
+ */
+export function estimateBatchBytes(rows: readonly { readonly row: Readonly<Record<string, unknown>> }[]): number {
+  if (rows.length === 0) return 0;
+  const step = Math.max(1, Math.floor(rows.length / SAMPLED_ROWS));
+  let bytes = 0;
+  let sampled = 0;
+  for (let index = 0; index < rows.length; index += step) {
+    bytes += estimateRowBytes((rows[index] as { readonly row: Readonly<Record<string, unknown>> }).row);
+    sampled += 1;
+  }
+  return Math.round((bytes / sampled) * rows.length);
 }
 
 function clamp(value: number, min: number, max: number): number {

@@ -23,7 +23,8 @@ export function keyOfRow(columns: readonly KeyColumn[], row: Readonly<Record<str
 export function toKeyValue(column: KeyColumn, value: unknown): KeyValue {
   switch (column.kind) {
     case 'integer':
-      return typeof value === 'bigint' ? value : BigInt(String(value));
+      if (typeof value === 'bigint') return value;
+      return BigInt(typeof value === 'number' ? value : String(value));
     case 'binary':
       return Buffer.isBuffer(value) ? value : Buffer.from(value as Uint8Array);
     case 'string':

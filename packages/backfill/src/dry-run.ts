@@ -1,6 +1,6 @@
 import { id } from '@safemig/core';
 import { sql, type Kysely } from 'kysely';
-import { BatchSizer, estimateRowBytes } from './batch-sizer';
+import { BatchSizer, estimateBatchBytes } from './batch-sizer';
 import { formatKey, keyEquals, type KeyTuple } from './cursor';
 import type { BackfillDefinition } from './definition';
 import { keyBounds, nextKeyChunk } from './key-chunk';
@@ -8,7 +8,7 @@ import { fractionOf, isMeasurable } from './key-space';
 import { previewSetChunk } from './set-mode';
 import type { TableShape } from './table-shape';
 import type { Throttle, ThrottleReason } from './throttle';
-import { readChunkRows, transformRow } from './transform-mode';
+import { patchCheckerFor, readChunkRows, transformRowNow } from './transform-mode';
 
 /*
  * A dry-run measures only the reading half of the work (the same chunk reads, `where` evaluation and transform
@@ -102,10 +102,11 @@ export async function dryRunBackfill(context: DryRunContext): Promise<DryRunRepo
       sizer.record(chunk.keys, performance.now() - batchStarted);
     } else {
       const rows = await readChunkRows(db, definition, shape, cursor, chunk.last);
-      let bytes = 0;
+      const bytes = estimateBatchBytes(rows);
+      const checker = patchCheckerFor(definition, shape);
       for (const read of rows) {
-        bytes += estimateRowBytes(read.row);
-        const outcome = await transformRow(definition, shape, read.row);
+        const pending = transformRowNow(definition, checker, read.row);
+        const outcome = pending instanceof Promise ? await pending : pending;
         const key = formatKey(shape.key, read.key);
         if (outcome.kind === 'patch') {
           wouldUpdate += 1;

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BackfillCounters } from './checkpoint-store';
 import type { RetryReason } from './retry';
 
@@ -33,6 +33,9 @@ export class BackfillMetrics {
   readonly #throttled: Gauge<'backfill'>;
 
   constructor(registry: Registry) {
+    // Loaded here rather than at import: a backfill without a registry (most workers) does not pay for prom-client.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Counter, Gauge, Histogram } = require('prom-client') as typeof import('prom-client');
     const reuse = <T>(name: string, create: () => T): T =>
       (registry.getSingleMetric(name) as T | undefined) ?? create();
     const registers = [registry];

@@ -9,7 +9,7 @@ import type { TableShape } from './table-shape';
 export interface ReadRow {
   readonly key: KeyTuple;
   readonly row: BackfillRow;
-  /** SHA-256 of the selected columns as the server saw them when the row was read. */
+  /** MD5 of the selected columns as the server saw them when the row was read. */
   readonly fingerprint: string;
 }
 
@@ -27,12 +27,18 @@ const PATCH_ALIAS = 'safemig_p';
  * server-side fingerprint rather than column = value, because values do not always survive the round trip through
  * the driver unchanged (JSON columns come back parsed, DATETIME(6) loses microseconds in a JS Date, FLOAT prints
  * differently). QUOTE() renders NULL as the bare word NULL and every string quoted, so the text is unambiguous.
+ * MD5 rather than SHA-256: the fingerprint only has to notice a concurrent change (an accidental match is 2^-128),
+ * and its 32 characters travel twice per row (read, then in the write), so they are a large share of a batch's
+ * garbage. Whoever could craft a colliding value can write the row directly anyway.
  */
-function fingerprint(definition: TransformBackfillDefinition, alias?: string): RawBuilder<unknown> {
-  const columns = definition.select.map((column) =>
-    alias ? sql`QUOTE(${id(alias)}.${id(column)})` : sql`QUOTE(${id(column)})`,
-  );
-  return sql`SHA2(CONCAT_WS(',', ${sql.join(columns)}), 256)`;
+function fingerprintText(definition: TransformBackfillDefinition, alias?: string): string {
+  const prefix = alias ? `${quoteIdentifier(alias)}.` : '';
+  const columns = definition.select.map((column) => `QUOTE(${prefix}${quoteIdentifier(column)})`);
+  return `MD5(CONCAT_WS(',', ${columns.join(', ')}))`;
+}
+
+function fingerprint(definition: TransformBackfillDefinition): RawBuilder<unknown> {
+  return sql.raw(fingerprintText(definition));
 }
 
 function selectList(definition: TransformBackfillDefinition, shape: TableShape): RawBuilder<unknown> {
@@ -43,7 +49,13 @@ function selectList(definition: TransformBackfillDefinition, shape: TableShape):
 }
 
 function toReadRow(shape: TableShape, raw: Record<string, unknown>): ReadRow {
-  const { safemig_fingerprint: print, ...row } = raw;
+  // Copied column by column rather than with a rest pattern: this runs once per row of every batch.
+  const row: Record<string, unknown> = {};
+  let print: unknown;
+  for (const column in raw) {
+    if (column === 'safemig_fingerprint') print = raw[column];
+    else row[column] = raw[column];
+  }
   return { key: keyOfRow(shape.key, row), row, fingerprint: String(print) };
 }
 
@@ -79,53 +91,87 @@ export async function transformRow(
   shape: TableShape,
   row: BackfillRow,
 ): Promise<TransformOutcome> {
+  return transformRowNow(definition, patchCheckerFor(definition, shape), row);
+}
+
+/**
+ * {@link transformRow} without a promise when the transform is synchronous: the batch loop calls it once per row,
+ * and a promise plus an `await` per row was a third of the garbage a transform backfill made.
+ */
+export function transformRowNow(
+  definition: TransformBackfillDefinition,
+  checker: PatchChecker,
+  row: BackfillRow,
+): TransformOutcome | Promise<TransformOutcome> {
   let result: unknown;
   try {
-    result = await definition.transform(row);
+    result = definition.transform(row);
   } catch (error) {
-    return { kind: 'error', message: error instanceof Error ? error.message || error.name : String(error) };
+    return errorOutcome(error);
   }
-  if (result === skipRow) return { kind: 'skip' };
+  if (isPromiseLike(result)) return Promise.resolve(result).then((value) => outcomeOf(checker, value), errorOutcome);
+  return outcomeOf(checker, result);
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+function errorOutcome(error: unknown): TransformOutcome {
+  return { kind: 'error', message: error instanceof Error ? error.message || error.name : String(error) };
+}
+
+function outcomeOf(checker: PatchChecker, result: unknown): TransformOutcome {
+  if (result === skipRow) return SKIP;
   try {
-    return { kind: 'patch', patch: checkPatch(definition, shape, result) };
+    return { kind: 'patch', patch: checker.check(result) };
   } catch (error) {
     return { kind: 'error', message: (error as Error).message.split('\n')[0] ?? String(error) };
   }
 }
 
-function checkPatch(
-  definition: TransformBackfillDefinition,
-  shape: TableShape,
-  result: unknown,
-): Record<string, unknown> {
-  if (
-    typeof result !== 'object' ||
-    result === null ||
-    Array.isArray(result) ||
-    result instanceof Date ||
-    result instanceof Uint8Array
-  ) {
-    throw new BackfillTransformResultError(
-      definition.name,
-      `returned ${describe(result)} instead of a patch object or skipRow`,
-    );
-  }
-  const entries = Object.entries(result as Record<string, unknown>);
-  if (entries.length === 0) throw new BackfillTransformResultError(definition.name, 'returned an empty patch');
+const SKIP: TransformOutcome = { kind: 'skip' };
+
+/** Validates what a transform returned, with the table's column and key names looked up once per batch. */
+export interface PatchChecker {
+  check(result: unknown): Record<string, unknown>;
+}
+
+export function patchCheckerFor(definition: TransformBackfillDefinition, shape: TableShape): PatchChecker {
   const keyNames = new Set(shape.key.map((column) => column.name));
-  const patch: Record<string, unknown> = {};
-  for (const [column, value] of entries) {
-    if (!shape.columns.has(column)) {
-      throw new BackfillTransformResultError(
-        definition.name,
-        `returned column ${JSON.stringify(column)}, which ${definition.table} does not have`,
-      );
-    }
-    if (keyNames.has(column))
-      throw new BackfillTransformResultError(definition.name, `tried to change key column ${column}`);
-    patch[column] = toSqlValue(definition, column, value);
-  }
-  return patch;
+  return {
+    check(result) {
+      if (
+        typeof result !== 'object' ||
+        result === null ||
+        Array.isArray(result) ||
+        result instanceof Date ||
+        result instanceof Uint8Array
+      ) {
+        throw new BackfillTransformResultError(
+          definition.name,
+          `returned ${describe(result)} instead of a patch object or skipRow`,
+        );
+      }
+      const patch: Record<string, unknown> = {};
+      let empty = true;
+      for (const column in result) {
+        if (!Object.hasOwn(result, column)) continue;
+        empty = false;
+        if (!shape.columns.has(column)) {
+          throw new BackfillTransformResultError(
+            definition.name,
+            `returned column ${JSON.stringify(column)}, which ${definition.table} does not have`,
+          );
+        }
+        if (keyNames.has(column))
+          throw new BackfillTransformResultError(definition.name, `tried to change key column ${column}`);
+        patch[column] = toSqlValue(definition, column, (result as Record<string, unknown>)[column]);
+      }
+      if (empty) throw new BackfillTransformResultError(definition.name, 'returned an empty patch');
+      return patch;
+    },
+  };
 }
 
 function toSqlValue(definition: TransformBackfillDefinition, column: string, value: unknown): unknown {
@@ -177,44 +223,120 @@ export async function writeRowsTogether(
   shape: TableShape,
   writes: readonly PendingWrite[],
 ): Promise<boolean> {
-  const groups = new Map<string, PendingWrite[]>();
-  for (const write of writes) {
-    const signature = Object.keys(write.patch).join('\u0000');
-    const group = groups.get(signature);
-    if (group) group.push(write);
-    else groups.set(signature, [write]);
-  }
-  for (const group of groups.values()) {
-    const columns = Object.keys((group[0] as PendingWrite).patch);
-    // Built as one text with placeholders and a flat parameter list rather than a kysely node per value: a batch of
-    // thousands of rows would otherwise allocate tens of megabytes of short-lived objects.
-    const width = shape.key.length + 1 + columns.length;
-    const placeholders = Array.from({ length: width }, () => '?').join(', ');
-    const aliases = [
-      ...shape.key.map((_, k) => `? AS ${quoteIdentifier(`safemig_k${k}`)}`),
-      '? AS safemig_fp',
-      ...columns.map((_, c) => `? AS ${quoteIdentifier(`safemig_v${c}`)}`),
-    ].join(', ');
-    const parameters: unknown[] = [];
-    const selects: string[] = [];
-    for (const write of group) {
-      selects.push(selects.length === 0 ? `SELECT ${aliases}` : `SELECT ${placeholders}`);
-      parameters.push(...write.read.key, write.read.fingerprint);
-      for (const column of columns) parameters.push(write.patch[column]);
+  for (const { columns, members } of groupByColumns(writes)) {
+    const statement = combinedUpdate(definition, shape, columns);
+    for (let start = 0; start < members.length;) {
+      const end = statementEnd(members, columns, start);
+      const result = await connection.executeQuery(statement(members, start, end));
+      if (Number(result.numAffectedRows ?? 0n) !== end - start) return false;
+      start = end;
     }
-    const t = quoteIdentifier(TABLE_ALIAS);
-    const p = quoteIdentifier(PATCH_ALIAS);
-    const join = shape.key
-      .map((column, k) => `${t}.${quoteIdentifier(column.name)} = ${p}.${quoteIdentifier(`safemig_k${k}`)}`)
-      .join(' AND ');
-    const assignments = columns
-      .map((column, c) => `${t}.${quoteIdentifier(column)} = ${p}.${quoteIdentifier(`safemig_v${c}`)}`)
-      .join(', ');
-    const fingerprintText = `SHA2(CONCAT_WS(',', ${definition.select.map((column) => `QUOTE(${t}.${quoteIdentifier(column)})`).join(', ')}), 256)`;
-    const text = `UPDATE ${quoteIdentifier(definition.table)} AS ${t} JOIN (${selects.join(' UNION ALL ')}) AS ${p} ON ${join}
-      SET ${assignments} WHERE ${fingerprintText} = ${p}.safemig_fp AND (${definition.where})`;
-    const result = await connection.executeQuery(CompiledQuery.raw(text, parameters));
-    if (Number(result.numAffectedRows ?? 0n) !== group.length) return false;
   }
   return true;
+}
+
+/*
+ * One batch is written by several statements of at most 500 rows and about 64K characters each, all inside the
+ * batch's transaction. V8 allocates strings and arrays above about 128 KB directly in the old generation, where
+ * only a full collection frees them: one statement for a whole batch of thousands of rows put its text, its
+ * formatted copy and its parameter list there on every batch, and that, not the rows, made a transform backfill's
+ * peak RSS climb.
+ */
+const MAX_ROWS_PER_STATEMENT = 500;
+const MAX_CHARS_PER_STATEMENT = 64 * 1024;
+/** Allowance per value for its placeholder, quoting and separators in the formatted statement. */
+const CHARS_PER_VALUE = 8;
+
+/** The end (exclusive) of the rows from `start` that one statement writes. */
+function statementEnd(members: readonly PendingWrite[], columns: readonly string[], start: number): number {
+  let end = start;
+  let chars = 0;
+  while (end < members.length && end - start < MAX_ROWS_PER_STATEMENT && chars < MAX_CHARS_PER_STATEMENT) {
+    const write = members[end] as PendingWrite;
+    chars += write.read.fingerprint.length + (write.read.key.length + 1 + columns.length) * CHARS_PER_VALUE;
+    for (const column of columns) chars += approximateLength(write.patch[column]);
+    end += 1;
+  }
+  return end;
+}
+
+function approximateLength(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  if (Buffer.isBuffer(value)) return value.length * 2;
+  return 24;
+}
+
+/**
+ * `UPDATE <table> JOIN (SELECT ... UNION ALL ...) SET ... WHERE <fingerprint unchanged> AND (<where>)` for a slice of
+ * writes that set these columns. Built as one text with placeholders and a flat, presized parameter list rather than
+ * a kysely node per value, which would allocate many short-lived objects per row.
+ */
+function combinedUpdate(
+  definition: TransformBackfillDefinition,
+  shape: TableShape,
+  columns: readonly string[],
+): (members: readonly PendingWrite[], start: number, end: number) => CompiledQuery {
+  const keyWidth = shape.key.length;
+  const width = keyWidth + 1 + columns.length;
+  const placeholders = Array.from({ length: width }, () => '?').join(', ');
+  const aliases = [
+    ...shape.key.map((_, k) => `? AS ${quoteIdentifier(`safemig_k${k}`)}`),
+    '? AS safemig_fp',
+    ...columns.map((_, c) => `? AS ${quoteIdentifier(`safemig_v${c}`)}`),
+  ].join(', ');
+  const t = quoteIdentifier(TABLE_ALIAS);
+  const p = quoteIdentifier(PATCH_ALIAS);
+  const join = shape.key
+    .map((column, k) => `${t}.${quoteIdentifier(column.name)} = ${p}.${quoteIdentifier(`safemig_k${k}`)}`)
+    .join(' AND ');
+  const assignments = columns
+    .map((column, c) => `${t}.${quoteIdentifier(column)} = ${p}.${quoteIdentifier(`safemig_v${c}`)}`)
+    .join(', ');
+  const head = `UPDATE ${quoteIdentifier(definition.table)} AS ${t} JOIN (SELECT ${aliases}`;
+  const tail = `) AS ${p} ON ${join}
+      SET ${assignments} WHERE ${fingerprintText(definition, TABLE_ALIAS)} = ${p}.safemig_fp AND (${definition.where})`;
+  return (members, start, end) => {
+    const parameters: unknown[] = new Array((end - start) * width);
+    let at = 0;
+    for (let index = start; index < end; index += 1) {
+      const write = members[index] as PendingWrite;
+      for (let k = 0; k < keyWidth; k += 1) parameters[at++] = write.read.key[k];
+      parameters[at++] = write.read.fingerprint;
+      for (const column of columns) parameters[at++] = write.patch[column];
+    }
+    const text = `${head}${` UNION ALL SELECT ${placeholders}`.repeat(end - start - 1)}${tail}`;
+    return CompiledQuery.raw(text, parameters);
+  };
+}
+
+/** Writes grouped by the columns their patch sets (usually one group: a transform tends to set the same columns). */
+function groupByColumns(writes: readonly PendingWrite[]): { columns: string[]; members: PendingWrite[] }[] {
+  const first = writes[0];
+  if (!first) return [];
+  const firstColumns = Object.keys(first.patch);
+  if (writes.every((write) => setsExactly(write.patch, firstColumns)))
+    return [{ columns: firstColumns, members: [...writes] }];
+  const groups: { columns: string[]; members: PendingWrite[] }[] = [];
+  let last: { columns: string[]; members: PendingWrite[] } | undefined;
+  for (const write of writes) {
+    if (!last || !setsExactly(write.patch, last.columns)) {
+      last = groups.find((group) => setsExactly(write.patch, group.columns));
+      if (!last) {
+        last = { columns: Object.keys(write.patch), members: [] };
+        groups.push(last);
+      }
+    }
+    last.members.push(write);
+  }
+  return groups;
+}
+
+/** Whether the patch sets these columns and no others, in the same order (compared without allocating). */
+function setsExactly(patch: Readonly<Record<string, unknown>>, columns: readonly string[]): boolean {
+  let index = 0;
+  for (const column in patch) {
+    if (columns[index] !== column) return false;
+    index += 1;
+  }
+  return index === columns.length;
 }

@@ -1,12 +1,22 @@
 import { format } from 'mysql2';
-import { Parser } from 'node-sql-parser';
+import type { Parser } from 'node-sql-parser';
 
 /** The outcome of parsing one captured statement. */
 export type ParsedStatement =
   | { readonly ok: true; readonly asts: readonly unknown[]; readonly dialect: 'MySQL' | 'MariaDB' }
   | { readonly ok: false; readonly error: string };
 
-const parser = new Parser();
+let parser: Parser | undefined;
+
+/**
+ * The parser, loaded on first use: its grammars take about 5 MB of heap, which every process importing
+ * @safemig/core (a backfill worker, the application itself) would otherwise carry without ever linting.
+ */
+function sqlParser(): Parser {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  parser ??= new (require('node-sql-parser') as typeof import('node-sql-parser')).Parser();
+  return parser;
+}
 
 /**
  * Parses a statement with node-sql-parser, MySQL grammar first, then MariaDB. Never throws: a statement neither
@@ -16,7 +26,7 @@ export function parseStatement(text: string): ParsedStatement {
   let firstError = '';
   for (const dialect of ['MySQL', 'MariaDB'] as const) {
     try {
-      const ast = parser.astify(text, { database: dialect });
+      const ast = sqlParser().astify(text, { database: dialect });
       return { ok: true, asts: Array.isArray(ast) ? ast : [ast], dialect };
     } catch (error) {
       firstError ||= error instanceof Error ? error.message : String(error);
