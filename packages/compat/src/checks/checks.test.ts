@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { createTestSchema, type TestSchema } from '../../../../test/support/test-schema';
 import { seedLegacyDataset, LEGACY_ROWS } from '../__fixtures__/legacy-dataset';
@@ -196,6 +197,46 @@ describe('checks on the seeded legacy dataset', () => {
     // 'SKU-1' and 'SKU-10' share the first five characters; every other SKU differs in them.
     expect(groupsOf(prefix['unique-collision'])).toEqual([[1, 10]]);
     expect(prefix['unique-collision']?.column).toBe('sku(5)');
+  });
+
+  it('unique collisions: the hash pre-pass misses no pair equal under PAD SPACE, across columns, and restores the session', async () => {
+    await sql`CREATE TABLE unique_edge (id INT PRIMARY KEY, tenant INT NULL, code VARCHAR(20) NULL)
+      CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`.execute(schema.db);
+    // 'a', 'a' + NO-BREAK SPACE, 'A  ' and 'á' are equal under utf8mb4_unicode_ci (NBSP weighs like the padding
+    // space): their weight strings differ unless padded to a common length.
+    await sql`INSERT INTO unique_edge VALUES (1, 1, 'a'), (2, 1, ${'a\u00a0'}), (3, 1, 'A  '), (4, 2, 'a'), (5, 2, 'b'),
+      (6, NULL, 'a'), (7, 1, ${'\u00e1'}), (8, 1, NULL), (9, 1, 'ab')`.execute(schema.db);
+    const groupsOf = (finding: Finding | undefined) =>
+      (finding?.details?.groups as CollisionGroup[]).map((group) => group.keys.map((key) => key.id));
+    await schema.db.connection().execute(async (connection) => {
+      const before = await sql<{ size: string | number }>`SELECT @@SESSION.tmp_table_size AS size`.execute(connection);
+      const [pair] = await runCheck(connection, {
+        id: 'code',
+        type: 'unique',
+        table: 'unique_edge',
+        columns: ['tenant', 'code'],
+        collation: 'utf8mb4_unicode_ci',
+      });
+      expect(groupsOf(pair)).toEqual([[1, 2, 3, 7]]);
+      const [single] = await runCheck(connection, {
+        id: 'code',
+        type: 'unique',
+        table: 'unique_edge',
+        columns: ['code'],
+        collation: 'utf8mb4_unicode_ci',
+      });
+      expect(groupsOf(single)).toEqual([[1, 2, 3, 4, 6, 7]]);
+      const [exact] = await runCheck(connection, {
+        id: 'code',
+        type: 'unique',
+        table: 'unique_edge',
+        columns: ['code'],
+      });
+      // The column's own collation (utf8mb4_bin, PAD SPACE): 'a' thrice, never 'A  ', 'á' or NBSP.
+      expect(groupsOf(exact)).toEqual([[1, 4, 6]]);
+      const after = await sql<{ size: string | number }>`SELECT @@SESSION.tmp_table_size AS size`.execute(connection);
+      expect(Number(after.rows[0]?.size)).toBe(Number(before.rows[0]?.size));
+    });
   });
 
   it('fails clearly when the target collation does not exist on this server', async () => {

@@ -2,7 +2,7 @@ import { id } from '@safemig/core';
 import { sql, type RawBuilder } from 'kysely';
 import type { CheckContext } from '../checks/check-context';
 import type { UniqueCheck } from '../checks/check-definition';
-import { collisionKey } from '../checks/unique-collision-check';
+import { collisionCandidates, collisionKey } from '../checks/unique-collision-check';
 import { rowKeyExpression, type TableMetadata } from '../schema/table-metadata';
 import { textOfExpression, valueAsText } from '../schema/value-text';
 import type { FixDefinition } from './fix-definition';
@@ -11,7 +11,7 @@ type DedupeFix = Extract<FixDefinition, { strategy: 'dedupe' }>;
 
 /**
  * The rows of each colliding group ranked by the same GROUP BY key the check used (target collation, prefix,
- * NULLs excluded): rank 1 is the row that keeps its value (oldest or newest by `orderBy`, then by primary key),
+ * NULLs excluded; only the rows whose collation hash is shared, see {@link collisionCandidates}): rank 1 is the row that keeps its value (oldest or newest by `orderBy`, then by primary key),
  * `safemig_keeper` its primary key (single-column keys, for merge).
  */
 export async function rankedDuplicates(
@@ -30,7 +30,7 @@ export async function rankedDuplicates(
   const firstKey = id(metadata.primaryKey[0] ?? 'id');
   return sql`SELECT ${id(metadata.table)}.*, ROW_NUMBER() OVER (${window}) AS safemig_rank,
       FIRST_VALUE(${firstKey}) OVER (${window}) AS safemig_keeper
-    FROM ${id(metadata.table)} WHERE ${key.notNull}`;
+    FROM ${id(metadata.table)} ${collisionCandidates(metadata.table, key, metadata)} WHERE ${key.notNull}`;
 }
 
 /**
