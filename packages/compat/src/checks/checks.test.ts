@@ -237,6 +237,34 @@ describe('checks on the seeded legacy dataset', () => {
       const after = await sql<{ size: string | number }>`SELECT @@SESSION.tmp_table_size AS size`.execute(connection);
       expect(Number(after.rows[0]?.size)).toBe(Number(before.rows[0]?.size));
     });
+    // Inside a transaction (one connection already) the check runs there.
+    await schema.db.transaction().execute(async (trx) => {
+      const [inTransaction] = await runCheck(trx, {
+        id: 'code',
+        type: 'unique',
+        table: 'unique_edge',
+        columns: ['code'],
+      });
+      expect(groupsOf(inTransaction)).toEqual([[1, 4, 6]]);
+    });
+  });
+
+  it('unique collisions: a collation whose weight strings do not follow its PAD SPACE rule still finds every pair', async () => {
+    // cp1250_czech_cs has multi-level weights: a hash of its weight strings would put 'abc' and 'abc ' apart although
+    // the index holds them equal. latin7_general_ci weighs a space 0x2C (not the 0x20 it pads with when asked to):
+    // the trimmed weight string handles it, and the pre-pass runs.
+    await sql`CREATE TABLE unique_l7 (id INT PRIMARY KEY,
+        l7 VARCHAR(10) CHARACTER SET latin7 COLLATE latin7_general_ci NULL,
+        cz VARCHAR(10) CHARACTER SET cp1250 COLLATE cp1250_czech_cs NULL)`.execute(schema.db);
+    await sql`INSERT INTO unique_l7 VALUES (1, 'abc', 'abc'), (2, 'abc ', 'abc '), (3, 'abd', 'abd')`.execute(
+      schema.db,
+    );
+    const groupsOf = (finding: Finding | undefined) =>
+      (finding?.details?.groups as CollisionGroup[]).map((group) => group.keys.map((key) => key.id));
+    for (const column of ['l7', 'cz']) {
+      const [found] = await runCheck(schema.db, { id: column, type: 'unique', table: 'unique_l7', columns: [column] });
+      expect({ column, groups: groupsOf(found) }).toEqual({ column, groups: [[1, 2]] });
+    }
   });
 
   it('fails clearly when the target collation does not exist on this server', async () => {
