@@ -34,6 +34,15 @@ describe('defineBackfill', () => {
     expect(defineBackfill({ ...base, key: 'id' }).key).toEqual(['id']);
   });
 
+  it('bounds transform batches at 2,000 rows unless told otherwise', () => {
+    const transform = { name: 't', table: 'external_order', where: 'status IS NULL', select: ['legacy_status'] };
+    const map = () => ({ status: 'open' });
+    expect(defineBackfill({ ...transform, transform: map }).maxBatchSize).toBe(2_000);
+    expect(defineBackfill({ ...transform, transform: map, batchSize: 5_000 }).maxBatchSize).toBe(5_000);
+    expect(defineBackfill({ ...transform, transform: map, maxBatchSize: 20_000 }).maxBatchSize).toBe(20_000);
+    expect(defineBackfill(base).maxBatchSize).toBe(50_000);
+  });
+
   it('accepts its own output again unchanged, as the CLI does with definitions from the config', () => {
     const set = defineBackfill({
       name: 'a',

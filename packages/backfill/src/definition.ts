@@ -45,6 +45,13 @@ export const BACKFILL_DEFAULTS = {
   batchSize: 1_000,
   minBatchSize: 100,
   maxBatchSize: 50_000,
+  /**
+   * Transform mode's default upper bound. Its cost is per row (JavaScript, one fingerprint each way), so larger
+   * batches were not faster, but they allocated more than V8's young generation between two scavenges: a batch's
+   * rows then survived two of them, were promoted, and peak RSS over 5M rows jumped from about 100 to 155-160 MB in
+   * five of nine runs (2,000 rows: about 100 MB in five of five), see docs/benchmarks.md.
+   */
+  transformMaxBatchSize: 2_000,
   targetBatchMs: 100,
   maxMemoryMb: 64,
   maxErrorRate: 0.01,
@@ -215,7 +222,8 @@ export function defineBackfill(input: BackfillDefinitionInput): BackfillDefiniti
   const data = result.data as z.output<typeof setSchema> & Partial<z.output<typeof transformSchema>>;
   const batchSize = data.batchSize ?? BACKFILL_DEFAULTS.batchSize;
   const minBatchSize = data.minBatchSize ?? Math.min(BACKFILL_DEFAULTS.minBatchSize, batchSize);
-  const maxBatchSize = data.maxBatchSize ?? Math.max(BACKFILL_DEFAULTS.maxBatchSize, batchSize);
+  const defaultMax = hasSet ? BACKFILL_DEFAULTS.maxBatchSize : BACKFILL_DEFAULTS.transformMaxBatchSize;
+  const maxBatchSize = data.maxBatchSize ?? Math.max(defaultMax, batchSize);
   const boundIssues: { path: string; message: string }[] = [];
   if (minBatchSize > batchSize)
     boundIssues.push({ path: 'minBatchSize', message: `must be at most batchSize (${batchSize})` });

@@ -9,7 +9,7 @@ import type { TableShape } from './table-shape';
 export interface ReadRow {
   readonly key: KeyTuple;
   readonly row: BackfillRow;
-  /** MD5 of the selected columns as the server saw them when the row was read. */
+  /** The first 128 bits of a SHA-256 of the selected columns as the server saw them when the row was read. */
   readonly fingerprint: string;
 }
 
@@ -27,14 +27,15 @@ const PATCH_ALIAS = 'safemig_p';
  * server-side fingerprint rather than column = value, because values do not always survive the round trip through
  * the driver unchanged (JSON columns come back parsed, DATETIME(6) loses microseconds in a JS Date, FLOAT prints
  * differently). QUOTE() renders NULL as the bare word NULL and every string quoted, so the text is unambiguous.
- * MD5 rather than SHA-256: the fingerprint only has to notice a concurrent change (an accidental match is 2^-128),
- * and its 32 characters travel twice per row (read, then in the write), so they are a large share of a batch's
- * garbage. Whoever could craft a colliding value can write the row directly anyway.
+ * The first 128 bits of a SHA-256 (32 hex characters): the fingerprint only has to notice a concurrent change (an
+ * accidental match is 2^-128), and it travels twice per row (read, then in the write), so its length is a visible
+ * share of a batch's garbage. Not MD5: MySQL in FIPS mode returns NULL from MD5(), which would make every write a
+ * conflict.
  */
 function fingerprintText(definition: TransformBackfillDefinition, alias?: string): string {
   const prefix = alias ? `${quoteIdentifier(alias)}.` : '';
   const columns = definition.select.map((column) => `QUOTE(${prefix}${quoteIdentifier(column)})`);
-  return `MD5(CONCAT_WS(',', ${columns.join(', ')}))`;
+  return `LEFT(SHA2(CONCAT_WS(',', ${columns.join(', ')}), 256), 32)`;
 }
 
 function fingerprint(definition: TransformBackfillDefinition): RawBuilder<unknown> {
