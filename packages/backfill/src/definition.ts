@@ -49,7 +49,7 @@ export const BACKFILL_DEFAULTS = {
    * Transform mode's default upper bound. Its cost is per row (JavaScript, one fingerprint each way), so larger
    * batches were not faster, but they allocated more than V8's young generation between two scavenges: a batch's
    * rows then survived two of them, were promoted, and peak RSS over 5M rows jumped from about 100 to 155-160 MB in
-   * five of nine runs (2,000 rows: about 100 MB in five of five), see docs/benchmarks.md.
+   * seven of twelve runs (2,000 rows: about 100 MB in five of five), see docs/benchmarks.md.
    */
   transformMaxBatchSize: 2_000,
   targetBatchMs: 100,

@@ -14,11 +14,10 @@ import { patchCheckerFor, readChunkRows, transformRowNow } from './transform-mod
  * A dry-run measures only the reading half of the work (the same chunk reads, `where` evaluation and transform
  * calls as the real run); the writes it must not do cost more. These factors turn the measured read time into an
  * estimate of the real run; they are the ratios measured by bench/backfill.bench.ts (real run time / dry-run time
- * over the same 1M rows on MariaDB 10.11: set 7.8x and 6.3x; transform 3.1x, then 4.7x once the per-row path
- * allocated less and the writes were split into statements of 500 rows), see docs/benchmarks.md. Treat the
- * estimate as an order of magnitude.
+ * over the same 1M rows on MariaDB 10.11: set 7.8x, 6.3x and 5.3x; transform 3.1x, 4.7x and, with 2,000-row
+ * batches, 6.8x), see docs/benchmarks.md. Treat the estimate as an order of magnitude.
  */
-export const DRY_RUN_WRITE_FACTOR = Object.freeze({ set: 7, transform: 4.5 });
+export const DRY_RUN_WRITE_FACTOR = Object.freeze({ set: 6, transform: 6 });
 
 /** One row a dry-run would write: its key, the current values of the written columns and the values to write. */
 export interface DryRunSample {
