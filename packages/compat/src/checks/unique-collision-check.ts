@@ -167,7 +167,7 @@ export function collisionHash(key: CollisionKey, metadata: TableMetadata): RawBu
     if (!meta) continue;
     if (STRING_TYPES.has(meta.dataType)) {
       if (!key.textHash) return undefined;
-      parts.push(key.collation ? key.textHash(expression) : expression);
+      parts.push(key.textHash(expression));
     } else if (CANONICAL_TYPES.has(meta.dataType)) {
       parts.push(expression);
     }
