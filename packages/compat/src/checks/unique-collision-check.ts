@@ -72,8 +72,8 @@ export async function collisionKey(
 /*
  * Pairs that some collations hold equal although their characters differ: a trailing NUL (tis620_thai_nopad_ci),
  * trailing spaces (PAD SPACE), a trailing NO-BREAK SPACE, an ignorable ZERO WIDTH SPACE, expansions (ß = ss,
- * æ = ae), case. A hash of the weight string is
- * only used when every pair the collation holds equal also gets equal hash input.
+ * æ = ae), case. A hash of the weight string is only used when every pair the collation holds equal also gets equal
+ * hash input.
  */
 const PROBE_PAIRS: readonly (readonly [string, string])[] = [
   ['x', 'x\u0000'],
@@ -94,8 +94,9 @@ const PROBE_PAIRS: readonly (readonly [string, string])[] = [
 /**
  * The pre-pass hash input of a text value under the target collation: its weight string (what the server compares
  * by), and under PAD SPACE with the trailing weights of spaces trimmed (`TRIM(TRAILING <weight of ' '> FROM
- * WEIGHT_STRING(...))`, bytewise: the weights are fixed-width and the string ends on a boundary), because the collation compares as if the shorter value were padded with spaces. Not
- * every collation's weight string works that way (multi-level ones such as cp1250_czech_cs and the thai_520_w2
+ * WEIGHT_STRING(...))`, bytewise: the weights are fixed-width and the string ends on a boundary), because the
+ * collation compares as if the shorter value were padded with spaces. Not every collation's weight string works that
+ * way (multi-level ones such as cp1250_czech_cs and the thai_520_w2
  * collations), so the hash is first tried on {@link PROBE_PAIRS}: if any pair the collation holds equal gets
  * different input, there is no pre-pass for this collation and the exact pass sees every row. On MariaDB 10.11, 213
  * of 217 collations pass, and none of them gave two values it holds equal different input in a sweep of 75 tricky
@@ -179,11 +180,11 @@ export function collisionHash(key: CollisionKey, metadata: TableMetadata): RawBu
  * `JOIN (<hashes shared by more than one row>) ON <the row's hash>`: keeps the rows that may collide, for a query
  * `FROM <table>` that then compares them exactly.
  */
-export function collisionCandidates(table: string, key: CollisionKey, metadata: TableMetadata): RawBuilder<unknown> {
+export function collisionCandidates(key: CollisionKey, metadata: TableMetadata): RawBuilder<unknown> {
   const hash = collisionHash(key, metadata);
   if (!hash) return sql``;
   return sql`JOIN (
-      SELECT ${hash} AS safemig_h FROM ${id(table)} WHERE ${key.notNull} GROUP BY 1 HAVING COUNT(*) > 1
+      SELECT ${hash} AS safemig_h FROM ${id(metadata.table)} WHERE ${key.notNull} GROUP BY 1 HAVING COUNT(*) > 1
     ) safemig_candidates ON safemig_candidates.safemig_h = ${hash}`;
 }
 
@@ -195,8 +196,8 @@ const GROUPING_MEMORY_BYTES = 256 * 2 ** 20;
  *
  * 1. `GROUP BY` a 32-bit hash of each row's key as the target collation weighs it ({@link collisionHash}),
  *    `HAVING COUNT(*) > 1`: grouping integers is several times faster than sorting every value by its collation
- *    weights (1M rows: 1.8 s instead of 10 s), and leaves only the rows that may collide. Skipped (every row goes
-    to step 2) for a collation whose weight strings could not be proven to match its comparisons.
+ * *    weights (1M rows: 1.3 s instead of 10 s), and leaves only the rows that may collide. Skipped (every row goes
+ *    to step 2) for a collation whose weight strings could not be proven to match its comparisons.
  * 2. Over those candidates only, the exact comparison: one sort under the target collation (a named window shared
  *    by ROW_NUMBER, LAG and LEAD) puts rows equal under the collation next to each other, and a row collides when it
  *    equals a neighbour. The server applies the collation's rules itself: case and accents under `_ci`/`_ai`,
@@ -227,12 +228,12 @@ export async function runUniqueCollisionCheck(context: CheckContext, check: Uniq
   // The candidates are joined to a derived table rather than filtered with IN (subquery): a derived table with
   // GROUP BY is materialized once (with an index on the hash) by MySQL and MariaDB alike, where IN may be rewritten
   // into a correlated EXISTS.
-  const members = await withGroupingMemory(context.db, GROUPING_MEMORY_BYTES, (connection) =>
+  const members = await withGroupingMemory(context.db, (connection) =>
     sql<Record<string, unknown>>`
     SELECT * FROM (
       SELECT ${keyColumns(metadata)}, ${values}, ROW_NUMBER() OVER safemig_w AS safemig_pos,
              COALESCE(${equalTo('LAG')}, 0) AS safemig_same, COALESCE(${equalTo('LEAD')}, 0) AS safemig_next
-      FROM ${id(check.table)} ${collisionCandidates(check.table, key, metadata)}
+      FROM ${id(check.table)} ${collisionCandidates(key, metadata)}
       WHERE ${key.notNull}
       WINDOW safemig_w AS (${window})
     ) ranked WHERE safemig_same = 1 OR safemig_next = 1 ORDER BY safemig_pos`.execute(connection),
@@ -294,15 +295,13 @@ function compareKeys(a: readonly unknown[], b: readonly unknown[]): number {
 }
 
 /**
- * Runs a statement on one connection whose in-memory temporary tables may grow to `bytes` (never lowered), then puts
+ * Runs a statement on one connection whose in-memory temporary tables may grow to {@link GROUPING_MEMORY_BYTES} (never
+ * lowered), then puts
  * the session's own values back, so a pooled connection does not keep them. Inside a transaction (which is one
  * connection already) it runs there. If the work fails, a failure to restore does not hide its error.
  */
-async function withGroupingMemory<T>(
-  db: Kysely<any>,
-  bytes: number,
-  work: (connection: Kysely<any>) => Promise<T>,
-): Promise<T> {
+async function withGroupingMemory<T>(db: Kysely<any>, work: (connection: Kysely<any>) => Promise<T>): Promise<T> {
+  const bytes = GROUPING_MEMORY_BYTES;
   const run = async (connection: Kysely<any>): Promise<T> => {
     const before = await sql<{ tmp: number | string; heap: number | string }>`
       SELECT @@SESSION.tmp_table_size AS tmp, @@SESSION.max_heap_table_size AS heap`.execute(connection);

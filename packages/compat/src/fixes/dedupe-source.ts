@@ -11,8 +11,9 @@ type DedupeFix = Extract<FixDefinition, { strategy: 'dedupe' }>;
 
 /**
  * The rows of each colliding group ranked by the same GROUP BY key the check used (target collation, prefix,
- * NULLs excluded; only the rows whose collation hash is shared, see {@link collisionCandidates}): rank 1 is the row that keeps its value (oldest or newest by `orderBy`, then by primary key),
- * `safemig_keeper` its primary key (single-column keys, for merge).
+ * NULLs excluded; only the rows whose collation hash is shared, see {@link collisionCandidates}): rank 1 is the row
+ * that keeps its value (oldest or newest by `orderBy`, then by primary key), `safemig_keeper` its primary key
+ * (single-column keys, for merge).
  */
 export async function rankedDuplicates(
   context: CheckContext,
@@ -30,7 +31,7 @@ export async function rankedDuplicates(
   const firstKey = id(metadata.primaryKey[0] ?? 'id');
   return sql`SELECT ${id(metadata.table)}.*, ROW_NUMBER() OVER (${window}) AS safemig_rank,
       FIRST_VALUE(${firstKey}) OVER (${window}) AS safemig_keeper
-    FROM ${id(metadata.table)} ${collisionCandidates(metadata.table, key, metadata)} WHERE ${key.notNull}`;
+    FROM ${id(metadata.table)} ${collisionCandidates(key, metadata)} WHERE ${key.notNull}`;
 }
 
 /**
