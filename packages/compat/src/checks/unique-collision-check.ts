@@ -196,7 +196,7 @@ const GROUPING_MEMORY_BYTES = 256 * 2 ** 20;
  *
  * 1. `GROUP BY` a 32-bit hash of each row's key as the target collation weighs it ({@link collisionHash}),
  *    `HAVING COUNT(*) > 1`: grouping integers is several times faster than sorting every value by its collation
- * *    weights (1M rows: 1.3 s instead of 10 s), and leaves only the rows that may collide. Skipped (every row goes
+ *    weights (1M rows: 1.3 s instead of 10 s), and leaves only the rows that may collide. Skipped (every row goes
  *    to step 2) for a collation whose weight strings could not be proven to match its comparisons.
  * 2. Over those candidates only, the exact comparison: one sort under the target collation (a named window shared
  *    by ROW_NUMBER, LAG and LEAD) puts rows equal under the collation next to each other, and a row collides when it
